@@ -1,0 +1,141 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "mami",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mami-gateway", targets: ["MamiGateway"]),
+        .executable(name: "mami-image-worker", targets: ["MamiImageWorker"]),
+        .executable(name: "mami-memory", targets: ["MamiMemory"]),
+        .executable(name: "mamictl", targets: ["MamiCtl"]),
+        .executable(name: "mami-bench", targets: ["MamiBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // System libraries (Debian: libsystemd-dev, libcurl4-openssl-dev; libsqlite3-dev comes through GRDB's GRDBSQLite).
+        .systemLibrary(name: "CSystemd", path: "Shared/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Shared: what two or more executables use.
+        .target(
+            name: "MamiCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Shared/Core",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MamiWire",
+            dependencies: [
+                "MamiCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Wire",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MamiSupervision",
+            dependencies: ["CSystemd", "MamiCore", .product(name: "Logging", package: "swift-log")],
+            path: "Shared/Supervision",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MamiHTTP",
+            dependencies: ["CCurl", "MamiCore", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Shared/HTTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MamiService",
+            dependencies: [
+                "MamiCore", "MamiWire", "MamiSupervision",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Service",
+            swiftSettings: swiftSettings
+        ),
+
+        // Services: one executable each.
+        .executableTarget(
+            name: "MamiGateway",
+            dependencies: [
+                "MamiService", "MamiWire", "MamiCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/gateway",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MamiImageWorker",
+            dependencies: ["MamiService", "MamiWire", "MamiCore"],
+            path: "Services/image-worker",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MamiMemory",
+            dependencies: ["MamiService", "MamiWire", "MamiCore"],
+            path: "Services/memory",
+            swiftSettings: swiftSettings
+        ),
+
+        // Tools.
+        .executableTarget(
+            name: "MamiCtl",
+            dependencies: [
+                "MamiCore", "MamiWire", "MamiHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/mamictl",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MamiBench",
+            dependencies: [
+                "MamiCore", "MamiWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/mami-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests.
+        .testTarget(
+            name: "WireTests",
+            dependencies: [
+                "MamiWire", "MamiCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/WireTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["MamiWire", "MamiCore", "MamiSupervision", "MamiService", "MamiHTTP"],
+            path: "Tests/ServiceTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

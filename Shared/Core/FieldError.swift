@@ -1,0 +1,54 @@
+/// A request field that is missing or has the wrong type or value.
+///
+/// The wire layer turns it into JSON-RPC "invalid params" (-32602) with the
+/// field named in the message and in `data.field`.
+public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The field's name as the caller spelled it (`owner`, `params`, `k`).
+    public var field: String
+    /// What is wrong with it, in words for a person.
+    public var problem: String
+
+    public init(field: String, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
+    public var description: String { "\(field): \(problem)" }
+}
+
+extension Optional where Wrapped == JSONValue {
+    /// The object these params hold; an absent params value counts as `{}`.
+    public func requireObject(_ field: String = "params") throws -> [String: JSONValue] {
+        switch self {
+        case .none, .some(.null): return [:]
+        case .some(.object(let members)): return members
+        case .some: throw FieldError(field: field, problem: "must be an object")
+        }
+    }
+}
+
+extension Dictionary where Key == String, Value == JSONValue {
+    /// A required string member.
+    public func requireString(_ field: String) throws -> String {
+        guard let value = self[field] else { throw FieldError(field: field, problem: "is required") }
+        guard let string = value.stringValue else { throw FieldError(field: field, problem: "must be a string") }
+        return string
+    }
+
+    /// An optional string member; present but not a string is an error.
+    public func optionalString(_ field: String) throws -> String? {
+        guard let value = self[field], value != .null else { return nil }
+        guard let string = value.stringValue else { throw FieldError(field: field, problem: "must be a string") }
+        return string
+    }
+
+    /// An optional integer member within `range`; present but ill-typed or out of range is an error.
+    public func optionalInt(_ field: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        guard let value = self[field], value != .null else { return nil }
+        guard let number = value.intValue else { throw FieldError(field: field, problem: "must be an integer") }
+        guard range.contains(number) else {
+            throw FieldError(field: field, problem: "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return number
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import MamiCore
+import MamiWire
+import NIOCore
+import NIOPosix
+
+extension RPCMethods {
+    /// `sys.health`: the health report, answered from recorded check outcomes without waiting on anything.
+    ///
+    /// Result: `{"status":"ok|degraded|failing","service","version","pid","uptime_s","checks":{name:{"ok","detail","latency_ms","age_ms"}}}`.
+    mutating func registerHealth(_ health: HealthState) {
+        register("sys.health") { _, _ in health.report() }
+    }
+
+    /// `sys.stats`: process and database figures plus the service's own statistics under `"service"`.
+    mutating func registerStats(_ environment: ServiceEnvironment, extra: @escaping @Sendable () async throws -> JSONValue) {
+        register("sys.stats") { _, _ in
+            let database = environment.database
+            let migrations = try ServiceDatabase.appliedMigrations(database)
+            return [
+                "service": .string(environment.name.rawValue),
+                "pid": .int(Int64(ProcessInfo.processInfo.processIdentifier)),
+                "resident_bytes": ProcessStats.residentBytes().map { .int($0) } ?? .null,
+                "database": [
+                    "path": .string(database.path),
+                    "bytes": .int(try ServiceDatabase.sizeInBytes(database)),
+                    "migrations": .array(migrations.map { .string($0) }),
+                ],
+                "stats": try await extra(),
+            ]
+        }
+    }
+
+    /// `debug.hang {"target":"database"|"event_loop","seconds":N}`: blocks the named
+    /// executor on purpose, so tests can watch the watchdog stop. Registered only
+    /// with `MAMI_DEBUG_METHODS=1`.
+    mutating func registerDebug(_ environment: ServiceEnvironment) {
+        register("debug.hang") { _, params in
+            let members = try params.requireObject()
+            let target = try members.requireString("target")
+            let seconds = try members.optionalInt("seconds", in: 1...600) ?? 5
+            switch target {
+            case "database":
+                Task.detached {
+                    try? await environment.database.writeWithoutTransaction { _ in sleep(UInt32(seconds)) }
+                }
+            case "event_loop":
+                for loop in environment.eventLoopGroup.makeIterator() {
+                    loop.execute { sleep(UInt32(seconds)) }
+                }
+            default:
+                throw FieldError(field: "target", problem: "must be 'database' or 'event_loop'")
+            }
+            return ["hanging": .string(target), "seconds": .int(seconds)]
+        }
+    }
+}

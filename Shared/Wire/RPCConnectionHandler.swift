@@ -1,0 +1,184 @@
+import Logging
+import MamiCore
+import NIOCore
+
+/// Serves the requests of one connection.
+///
+/// Each request runs as its own task, started with `Task.immediate` so a handler
+/// that does not suspend answers on the event loop without a thread hop. The
+/// handler owns those tasks: it cancels them when the connection goes away. An
+/// answer is written exactly once: by the task, or by the deadline timer if
+/// that fires first. In-flight work is bounded; beyond the bound the answer is
+/// "overloaded". A framing error answers "invalid request" and closes.
+final class RPCConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    struct Settings: Sendable {
+        var methods: RPCMethods
+        var maxInFlight: Int
+        var defaultTimeout: TimeAmount
+        var policy: PeerPolicy
+        var logger: Logger
+    }
+
+    /// A request being served: its task and its deadline timer, until the answer is written.
+    struct InFlight {
+        var id: RPCID
+        var task: Task<Void, Never>?
+        var timer: Scheduled<Void>?
+        var answered = false
+    }
+
+    private let settings: Settings
+    private var peer: PeerCredentials?
+    private var inFlight: [UInt64: InFlight] = [:]
+    private var nextToken: UInt64 = 0
+    private var draining = false
+    private var context: ChannelHandlerContext?
+
+    init(settings: Settings) {
+        self.settings = settings
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.channel.peerCredentials().whenComplete { result in
+            bound.value.admit(result)
+        }
+        context.fireChannelActive()
+    }
+
+    private func admit(_ result: Result<PeerCredentials, any Error>) {
+        switch result {
+        case .success(let credentials) where settings.policy.admits(credentials):
+            peer = credentials
+        case .success(let credentials):
+            settings.logger.warning("refused peer", metadata: ["peer": "\(credentials)"])
+            failAndClose(RPCError(.forbidden, "uid \(credentials.uid) may not use this socket"))
+        case .failure(let error):
+            failAndClose(RPCError(.forbidden, "peer credentials unavailable: \(error)"))
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard peer != nil else { return }
+        let message: RPCMessage
+        do {
+            message = try frame.readableBytesView.withContiguousStorageIfAvailable { try RPCMessage.parse($0) }
+                ?? RPCMessage.parse(Array(frame.readableBytesView))
+        } catch let error as RPCFrameError {
+            write(RPCResponse(id: error.id, outcome: .failure(error.error)))
+            return
+        } catch {
+            return
+        }
+        route(message)
+    }
+
+    private func route(_ message: RPCMessage) {
+        switch message {
+        case .request(let request):
+            start(request)
+        case .notification(let notification):
+            settings.logger.debug("ignored notification", metadata: ["method": "\(notification.method)"])
+        case .response(let response):
+            settings.logger.debug("ignored response", metadata: ["id": "\(response.id?.description ?? "null")"])
+        }
+    }
+
+    private func start(_ request: RPCRequest) {
+        guard let context, let peer else { return }
+        if draining {
+            return write(RPCResponse(id: request.id, outcome: .failure(RPCError(.unavailable, "the service is shutting down"))))
+        }
+        guard inFlight.count < settings.maxInFlight else {
+            let error = RPCError(.overloaded, "more than \(settings.maxInFlight) requests in flight on this connection")
+            return write(RPCResponse(id: request.id, outcome: .failure(error)))
+        }
+        let timeout = request.timeoutMilliseconds.map { TimeAmount.milliseconds(max(0, $0)) } ?? settings.defaultTimeout
+        let deadline = NIODeadline.now() + timeout
+        let token = nextToken
+        nextToken &+= 1
+        inFlight[token] = InFlight(id: request.id)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        inFlight[token]?.timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            bound.value.answer(token, .failure(RPCError(.deadlineExceeded, "deadline of \(timeout.nanoseconds / 1_000_000) ms passed")))
+        }
+        let callContext = RPCContext(deadline: deadline, peer: peer, requestID: request.id, logger: settings.logger)
+        let methods = settings.methods
+        let loop = context.eventLoop
+        let task = Task.immediate {
+            let outcome = await methods.respond(to: request, context: callContext)
+            loop.execute { bound.value.finish(token, outcome) }
+        }
+        inFlight[token]?.task = task
+    }
+
+    /// Writes the answer of `token` unless one was written already (the deadline won).
+    private func answer(_ token: UInt64, _ outcome: Result<JSONValue, RPCError>) {
+        guard var entry = inFlight[token], !entry.answered else { return }
+        entry.answered = true
+        entry.timer?.cancel()
+        inFlight[token] = entry
+        write(RPCResponse(id: entry.id, outcome: outcome))
+        if case .failure(let error) = outcome, error.code == .deadlineExceeded { entry.task?.cancel() }
+    }
+
+    /// The task of `token` ended: answer if nobody has, then release its slot.
+    private func finish(_ token: UInt64, _ outcome: Result<JSONValue, RPCError>) {
+        answer(token, outcome)
+        inFlight[token] = nil
+        if draining && inFlight.isEmpty { context?.close(promise: nil) }
+    }
+
+    private func write(_ response: RPCResponse) {
+        guard let context else { return }
+        let bytes = RPCMessage.response(response).json.serialized()
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func failAndClose(_ error: RPCError) {
+        write(RPCResponse(id: nil, outcome: .failure(error)))
+        context?.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let frameError = error as? FrameError {
+            settings.logger.notice("closing connection after a framing error", metadata: ["error": "\(frameError)"])
+            failAndClose(RPCError(.invalidRequest, frameError.description))
+        } else {
+            settings.logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is DrainEvent else { return context.fireUserInboundEventTriggered(event) }
+        draining = true
+        if inFlight.isEmpty { context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for entry in inFlight.values {
+            entry.timer?.cancel()
+            entry.task?.cancel()
+        }
+        inFlight.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+}
+
+/// Asks a connection to finish what it serves, refuse new requests, then close.
+struct DrainEvent: Sendable {}

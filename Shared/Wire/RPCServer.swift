@@ -1,0 +1,199 @@
+import Logging
+import MamiCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a server listens.
+public enum ListenAddress: Sendable, CustomStringConvertible {
+    /// Bind this path, replacing a stale socket file; the file is removed on exit.
+    case path(String)
+    /// Adopt an already listening socket (systemd socket activation); the file is left alone.
+    case inherited(fd: Int32, path: String?)
+
+    public var description: String {
+        switch self {
+        case .path(let path): return path
+        case .inherited(let fd, let path): return "fd \(fd)" + (path.map { " (\($0))" } ?? "")
+        }
+    }
+}
+
+/// The open connections of a server, so that shutdown can drain them.
+final class ConnectionTracker: Sendable {
+    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        channels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = channels.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    var all: [any Channel] { channels.withLockedValue { Array($0.values) } }
+}
+
+/// A JSON-RPC server on a Unix socket: length-prefixed frames, many requests in
+/// flight per connection, deadlines, peer-uid checks.
+///
+/// `run()` binds (or adopts) the socket and serves until its task is cancelled
+/// or ``shutdown()`` is called; it then stops accepting, lets each connection
+/// finish what it serves (refusing new requests with "unavailable"), and
+/// returns when every connection has closed. Cancel the task to cut that short.
+public final class RPCServer: Sendable {
+    /// Settings of the server.
+    public struct Configuration: Sendable {
+        public var address: ListenAddress
+        public var maxFrameBytes: Int
+        public var maxInFlightPerConnection: Int
+        /// Applied to requests that carry no `timeout_ms`.
+        public var defaultTimeout: TimeAmount
+        public var allowedPeerUIDs: Set<UInt32>
+        /// Mode of a socket file the server binds itself.
+        public var socketFileMode: mode_t
+
+        public init(
+            address: ListenAddress,
+            maxFrameBytes: Int = 1 << 20,
+            maxInFlightPerConnection: Int = 1024,
+            defaultTimeout: TimeAmount = .seconds(30),
+            allowedPeerUIDs: Set<UInt32> = [0, getuid()],
+            socketFileMode: mode_t = 0o660
+        ) {
+            self.address = address
+            self.maxFrameBytes = maxFrameBytes
+            self.maxInFlightPerConnection = maxInFlightPerConnection
+            self.defaultTimeout = defaultTimeout
+            self.allowedPeerUIDs = allowedPeerUIDs
+            self.socketFileMode = socketFileMode
+        }
+    }
+
+    private let configuration: Configuration
+    private let methods: RPCMethods
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let tracker = ConnectionTracker()
+    private let listening = NIOLockedValueBox<ListenState>(.idle)
+
+    enum ListenState {
+        case idle
+        case listening(any Channel)
+        case shuttingDown
+    }
+
+    public init(configuration: Configuration, methods: RPCMethods, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+        self.configuration = configuration
+        self.methods = methods
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Serves until shut down or cancelled; see the type's documentation.
+    /// - Parameter onListening: called once the socket accepts connections.
+    public func run(onListening: @Sendable () async -> Void = {}) async throws {
+        let listener = try await bind()
+        guard registerListener(listener.channel) else {
+            try? await listener.channel.close()
+            return
+        }
+        defer { removeSocketFileIfOwned() }
+        logger.info("listening", metadata: ["socket": "\(configuration.address)"])
+        await onListening()
+        try await withTaskCancellationHandler {
+            try await serve(listener)
+            await drainConnections()
+        } onCancel: {
+            self.closeEverything()
+        }
+    }
+
+    /// Stops accepting and drains the open connections; `run()` returns when they are closed.
+    public func shutdown() {
+        let previous = listening.withLockedValue { state -> ListenState in
+            defer { state = .shuttingDown }
+            return state
+        }
+        if case .listening(let channel) = previous { channel.close(promise: nil) }
+    }
+
+    private func registerListener(_ channel: any Channel) -> Bool {
+        listening.withLockedValue { state in
+            guard case .idle = state else { return false }
+            state = .listening(channel)
+            return true
+        }
+    }
+
+    private func serve(_ listener: NIOAsyncChannel<any Channel, Never>) async throws {
+        try await listener.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in inbound {
+                    tracker.add(connection)
+                    group.addTask {
+                        try? await connection.closeFuture.get()
+                        self.tracker.remove(connection)
+                    }
+                }
+                for connection in tracker.all {
+                    connection.pipeline.fireUserInboundEventTriggered(DrainEvent())
+                }
+            }
+        }
+    }
+
+    private func drainConnections() async {
+        for connection in tracker.all {
+            try? await connection.closeFuture.get()
+        }
+    }
+
+    private func closeEverything() {
+        shutdown()
+        for connection in tracker.all { connection.close(promise: nil) }
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<any Channel, Never> {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+        let initializer = childInitializer()
+        switch configuration.address {
+        case .path(let path):
+            let channel = try await bootstrap.bind(
+                unixDomainSocketPath: path,
+                cleanupExistingSocketFile: true,
+                childChannelInitializer: initializer
+            )
+            chmod(path, configuration.socketFileMode)
+            return channel
+        case .inherited(let fd, _):
+            return try await bootstrap.bind(fd, childChannelInitializer: initializer)
+        }
+    }
+
+    private func childInitializer() -> @Sendable (any Channel) -> EventLoopFuture<any Channel> {
+        let settings = RPCConnectionHandler.Settings(
+            methods: methods,
+            maxInFlight: configuration.maxInFlightPerConnection,
+            defaultTimeout: configuration.defaultTimeout,
+            policy: PeerPolicy(allowedUIDs: configuration.allowedPeerUIDs),
+            logger: logger
+        )
+        let maxFrameBytes = configuration.maxFrameBytes
+        return { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addFrameCodec(maximumFrameBytes: maxFrameBytes)
+                try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(settings: settings))
+                return channel
+            }
+        }
+    }
+
+    private func removeSocketFileIfOwned() {
+        if case .path(let path) = configuration.address { unlink(path) }
+    }
+}

@@ -1,0 +1,1 @@
+print("mami-bench: see Tools/mami-bench")
