@@ -1,0 +1,32 @@
+# Mami — the two commands a newcomer needs: `make run` and `make test`.
+SWIFT ?= swift
+SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd
+
+.PHONY: deps build run test bench verify-units clean
+
+## deps: install the Debian packages the build and tests need, when missing.
+deps:
+	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
+
+## build: debug build of every executable.
+build: deps
+	$(SWIFT) build
+
+## run: the development stack in the foreground (state under ./var, Ctrl-C stops it).
+run: build
+	scripts/dev-run.sh
+
+## test: every test (unit, wire, real processes).
+test: build
+	$(SWIFT) test
+
+## bench: wire round trips and throughput against the raw-socket floor; updates BENCHMARKS.md.
+bench: deps
+	scripts/bench.sh
+
+## verify-units: systemd-analyze verify on deploy/systemd.
+verify-units: build
+	scripts/verify-units.sh
+
+clean:
+	rm -rf .build var Benchmarks/floor/bin

@@ -1,0 +1,178 @@
+import Foundation
+import MamiCore
+import MamiWire
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// The directory holding the built executables (beside the test bundle).
+let binaryDirectory: String = {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("mami-memory").path),
+        directory.path != "/"
+    {
+        directory.deleteLastPathComponent()
+    }
+    return directory.path
+}()
+
+/// A fresh directory with a short path (sun_path holds 108 bytes).
+func makeScratchDirectory() throws -> String {
+    let path = "/tmp/mami-svc-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// One of Mami's executables running as a child process, with its output in a log file.
+final class ServiceProcess: @unchecked Sendable {
+    let process = Process()
+    let logPath: String
+
+    /// Starts `executable` (a name in the build directory, or an absolute path).
+    init(_ executable: String, arguments: [String] = [], environment: [String: String], logPath: String) throws {
+        self.logPath = logPath
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(binaryDirectory)/\(executable)")
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for key in merged.keys where key.hasPrefix("MAMI_") || key.hasPrefix("NOTIFY_") || key.hasPrefix("WATCHDOG_") || key.hasPrefix("LISTEN_") {
+            merged[key] = nil
+        }
+        merged.merge(environment) { $1 }
+        process.environment = merged
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func signal(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Waits for the process to exit (bounded, to catch hangs) and returns its status.
+    func waitForExit(within limit: Duration = .seconds(15)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                kill(pid, SIGKILL)
+                throw RPCError(.deadlineExceeded, "process \(pid) did not exit; log:\n\(log)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGCONT)
+            kill(pid, SIGKILL)
+        }
+    }
+}
+
+/// The environment that points a service at a scratch directory.
+func serviceEnvironment(_ directory: String, extra: [String: String] = [:]) -> [String: String] {
+    ["MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib"].merging(extra) { $1 }
+}
+
+/// Calls `method` on the socket at `path` until it answers (bounded), for waiting on start-up.
+func waitForService(at path: String, within limit: Duration = .seconds(20)) async throws -> RPCClient {
+    let client = RPCClient(configuration: .init(path: path, initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(50)))
+    let deadline = ContinuousClock.now + limit
+    while true {
+        do {
+            _ = try await client.call("sys.health", timeout: .seconds(2))
+            return client
+        } catch {
+            guard ContinuousClock.now < deadline else { throw error }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// A datagram socket standing in for systemd's notification socket.
+final class NotifySocket: Sendable {
+    struct Message: Sendable {
+        var text: String
+        var at: ContinuousClock.Instant
+    }
+
+    let path: String
+    private let fd: Int32
+    private let received = NIOLockedValueBox<[Message]>([])
+    private let reader: Task<Void, Never>
+
+    init(directory: String) throws {
+        path = "\(directory)/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = unixAddress(path)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw RPCError(.internalError, "cannot bind notify socket: errno \(errno)") }
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
+        let box = received
+        reader = Task.detached {
+            while !Task.isCancelled {
+                let message: String? = try? await NIOThreadPool.singleton.runIfActive {
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
+                    return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
+                }
+                if let message { box.withLockedValue { $0.append(Message(text: message, at: .now)) } }
+            }
+        }
+    }
+
+    var messages: [Message] { received.withLockedValue { $0 } }
+
+    /// Waits (bounded) for a message containing `text`, received after `since`.
+    func waitFor(_ text: String, after since: ContinuousClock.Instant = .now - .seconds(3600), within limit: Duration = .seconds(20)) async throws -> Message {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if let found = messages.first(where: { $0.text.contains(text) && $0.at > since }) { return found }
+            guard ContinuousClock.now < deadline else { throw RPCError(.deadlineExceeded, "no '\(text)' notification") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func close() async {
+        reader.cancel()
+        try? await Task.sleep(for: .milliseconds(150))
+        Glibc.close(fd)
+    }
+}
+
+func unixAddress(_ path: String) -> sockaddr_un {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        raw.copyBytes(from: Array(path.utf8.prefix(raw.count - 1)) + [0])
+    }
+    return address
+}
+
+/// A TCP port on loopback that nothing listens on right now.
+func freeLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

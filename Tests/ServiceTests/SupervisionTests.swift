@@ -1,0 +1,87 @@
+import Foundation
+import MamiCore
+import MamiWire
+import Testing
+
+/// The systemd notification protocol, observed through a test-owned NOTIFY_SOCKET.
+@Suite struct SupervisionTests {
+    @Test func readyAfterListeningThenWatchdogPingsThatStopWhileTheDatabaseHangsThenStoppingOnSIGTERM() async throws {
+        let directory = try makeScratchDirectory()
+        let notify = try NotifySocket(directory: directory)
+        let environment = serviceEnvironment(directory, extra: [
+            "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "MAMI_DEBUG_METHODS": "1",
+        ])
+        let service = try ServiceProcess("mami-memory", environment: environment, logPath: "\(directory)/memory.log")
+
+        _ = try await notify.waitFor("READY=1")
+        // READY=1 promises a listening socket: connecting right now must work.
+        let raw = try RawSocket(path: "\(directory)/run/memory.sock")
+        raw.close()
+        let client = try await waitForService(at: "\(directory)/run/memory.sock")
+
+        let pingsStart = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))
+        let pings = notify.messages.filter { $0.text == "WATCHDOG=1" && $0.at > pingsStart }
+        #expect(pings.count >= 3, "\(pings.count) pings in 2 s")
+        let gaps = zip(pings.dropFirst(), pings).map { $0.at - $1.at }
+        #expect(gaps.allSatisfy { $0 > .milliseconds(250) && $0 < .milliseconds(900) }, "gaps \(gaps)")
+
+        _ = try await client.call("debug.hang", params: ["target": "database", "seconds": 3], timeout: .seconds(2))
+        let hangStart = ContinuousClock.now
+        try await Task.sleep(for: .milliseconds(2500))
+        let duringHang = notify.messages.filter {
+            $0.text == "WATCHDOG=1" && $0.at > hangStart + .milliseconds(700) && $0.at < hangStart + .milliseconds(2500)
+        }
+        #expect(duringHang.isEmpty, "\(duringHang.count) pings while the database hung")
+        let health = try await client.call("sys.health", timeout: .seconds(2))
+        #expect(health["status"] == "failing")
+        #expect(health["checks"]?["database"]?["ok"] == false)
+        _ = try await notify.waitFor("WATCHDOG=1", after: hangStart + .seconds(3), within: .seconds(5))
+
+        let termSent = ContinuousClock.now
+        service.signal(SIGTERM)
+        _ = try await notify.waitFor("STOPPING=1", after: termSent)
+        #expect(try await service.waitForExit() == 0)
+        await client.close()
+        await notify.close()
+    }
+
+    @Test func aServiceServesOnASocketActivatedListenerAndLeavesItsFile() async throws {
+        let activator = "/usr/bin/systemd-socket-activate"
+        try #require(FileManager.default.isExecutableFile(atPath: activator), "systemd-socket-activate is missing (Debian: systemd)")
+        let directory = try makeScratchDirectory()
+        let socketPath = "\(directory)/activated.sock"
+        let arguments = ["-l", socketPath, "-E", "MAMI_RUNTIME_DIR=\(directory)/run", "-E", "MAMI_STATE_DIR=\(directory)/lib",
+                         "\(binaryDirectory)/mami-memory"]
+        let service = try ServiceProcess(activator, arguments: arguments, environment: [:], logPath: "\(directory)/memory.log")
+        let client = try await waitForService(at: socketPath)
+        let health = try await client.call("sys.health", timeout: .seconds(5))
+        #expect(health["service"] == "memory")
+        #expect(health["pid"]?.intValue == Int64(service.pid))
+        // The service adopted the inherited socket instead of binding its own path.
+        #expect(!FileManager.default.fileExists(atPath: "\(directory)/run/memory.sock"))
+        service.signal(SIGTERM)
+        #expect(try await service.waitForExit() == 0)
+        #expect(FileManager.default.fileExists(atPath: socketPath))
+        await client.close()
+    }
+}
+
+/// A plain connected Unix stream socket.
+struct RawSocket {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = unixAddress(path)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw RPCError(.unavailable, "connect to \(path) failed: errno \(errno)")
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+}
