@@ -19,6 +19,7 @@ run: build
 ## test: every test (unit, wire, real processes).
 test: build
 	$(SWIFT) test
+	scripts/verify-units.sh
 
 ## bench: wire round trips and throughput against the raw-socket floor; updates BENCHMARKS.md.
 bench: deps

@@ -1,1 +1,0 @@
-print("mami-bench: see Tools/mami-bench")

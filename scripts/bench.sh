@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make bench: sys.health round trips and pipelined throughput over a service's
+# Unix socket, measured in the same run as the floor (a minimal C echo server
+# on a raw Unix socket answering the same frames). The same C load generator
+# drives both; mami-bench adds what a Swift caller sees through RPCClient.
+# Figures go to stdout and into BENCHMARKS.md (section "Wire").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT="${BENCH_COUNT:-20000}"
+SECONDS_PER_RUN="${BENCH_SECONDS:-5}"
+WINDOW="${BENCH_WINDOW:-64}"
+
+swift build -c release --product mami-memory >&2
+swift build -c release --product mami-bench >&2
+bin="$(swift build -c release --show-bin-path)"
+mkdir -p Benchmarks/floor/bin
+cc -O2 -pthread -o Benchmarks/floor/bin/echo Benchmarks/floor/echo.c
+cc -O2 -pthread -o Benchmarks/floor/bin/loadgen Benchmarks/floor/loadgen.c
+
+work="$(mktemp -d /tmp/mami-bench-XXXX)"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+Benchmarks/floor/bin/echo "$work/floor.sock" & pids+=($!)
+MAMI_RUNTIME_DIR="$work/run" MAMI_STATE_DIR="$work/lib" MAMI_LOG_LEVEL=warning "$bin/mami-memory" & pids+=($!)
+for _ in $(seq 100); do [ -S "$work/floor.sock" ] && [ -S "$work/run/memory.sock" ] && break; sleep 0.1; done
+
+frame='{"jsonrpc":"2.0","id":1,"method":"sys.health"}'
+results="$work/results.jsonl"
+measure() {  # label socket
+    local label="$1" socket="$2"
+    echo "{\"target\":\"$label\",\"result\":$(Benchmarks/floor/bin/loadgen latency "$socket" "$frame" "$COUNT")}" >> "$results"
+    for connections in 1 8; do
+        echo "{\"target\":\"$label\",\"result\":$(Benchmarks/floor/bin/loadgen throughput "$socket" "$frame" "$connections" "$WINDOW" "$SECONDS_PER_RUN")}" >> "$results"
+    done
+}
+measure floor "$work/floor.sock"
+measure memory "$work/run/memory.sock"
+"$bin/mami-bench" --socket "$work/run/memory.sock" --count "$COUNT" --seconds "$SECONDS_PER_RUN" --window "$WINDOW" \
+    | sed 's/^/{"target":"memory-swift-client","result":/; s/$/}/' >> "$results"
+
+python3 scripts/bench_report.py "$results" "make bench (BENCH_COUNT=$COUNT BENCH_SECONDS=$SECONDS_PER_RUN BENCH_WINDOW=$WINDOW)" > "$work/section.md"
+cat "$work/section.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/section.md"

@@ -1,0 +1,65 @@
+"""Formats scripts/bench.sh results as the "Wire" section of BENCHMARKS.md.
+
+    bench_report.py RESULTS.jsonl COMMAND      prints the section
+    bench_report.py --update FILE SECTION.md   replaces the section in FILE
+"""
+import datetime
+import json
+import os
+import sys
+
+BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
+
+
+def section(path, command):
+    rows = [json.loads(line) for line in open(path)]
+    by = {}
+    for row in rows:
+        result = row["result"]
+        key = (row["target"], result.get("mode", "latency" if "p50_us" in result else "throughput"), result.get("connections"))
+        by[key] = result
+    floor_lat = by[("floor", "latency", None)]
+    mem_lat = by[("memory", "latency", None)]
+    swift_lat = by.get(("memory-swift-client", "latency", None))
+    out = [BEGIN, "## Wire: `sys.health` over a Unix socket", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build.")
+    out.append("Floor: `Benchmarks/floor/echo.c` (raw Unix socket, thread per connection) answering the same frames.")
+    out.append("Same C load generator (`Benchmarks/floor/loadgen.c`) for the floor and for mami-memory; the last column is")
+    out.append("`mami-bench`, a Swift caller using `RPCClient`.")
+    out.append("")
+    out.append("| round trip, one connection | floor | mami-memory | ratio (target ≤ 1.5) | Swift RPCClient → mami-memory |")
+    out.append("|---|---|---|---|---|")
+    for stat in ("p50_us", "p99_us"):
+        swift = f"{swift_lat[stat]:.0f} µs" if swift_lat else "—"
+        out.append(f"| {stat[:3]} | {floor_lat[stat]:.0f} µs | {mem_lat[stat]:.0f} µs | {mem_lat[stat] / floor_lat[stat]:.2f} | {swift} |")
+    out.append("")
+    out.append("| pipelined calls/s | floor | mami-memory | share of floor (target ≥ 25%) | Swift RPCClient → mami-memory |")
+    out.append("|---|---|---|---|---|")
+    for connections in (1, 8):
+        floor = by[("floor", "throughput", connections)]["calls_per_s"]
+        mem = by[("memory", "throughput", connections)]["calls_per_s"]
+        swift = by.get(("memory-swift-client", "throughput", connections))
+        swift_text = f"{swift['calls_per_s']:,.0f}" if swift else "—"
+        window = by[("floor", "throughput", connections)]["window"]
+        out.append(f"| {connections} connection(s), {window} in flight each | {floor:,.0f} | {mem:,.0f} | {100 * mem / floor:.0f}% | {swift_text} |")
+    out.append(END)
+    return "\n".join(out) + "\n"
+
+
+def update(path, section_path):
+    new = open(section_path).read().strip() + "\n"
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + new.strip() + tail
+    else:
+        text = text.rstrip() + "\n\n" + new
+    open(path, "w").write(text)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--update":
+        update(sys.argv[2], sys.argv[3])
+    else:
+        print(section(sys.argv[1], sys.argv[2]), end="")
