@@ -24,9 +24,13 @@ trap cleanup EXIT
 
 Benchmarks/floor/bin/echo "$work/floor.sock" & pids+=($!)
 MAMI_RUNTIME_DIR="$work/run" MAMI_STATE_DIR="$work/lib" MAMI_LOG_LEVEL=warning "$bin/mami-memory" & pids+=($!)
-for _ in $(seq 100); do [ -S "$work/floor.sock" ] && [ -S "$work/run/memory.sock" ] && break; sleep 0.1; done
-
 frame='{"jsonrpc":"2.0","id":1,"method":"sys.health"}'
+for socket in "$work/floor.sock" "$work/run/memory.sock"; do
+    for _ in $(seq 100); do
+        Benchmarks/floor/bin/loadgen latency "$socket" "$frame" 10 > /dev/null 2>&1 && break
+        sleep 0.1
+    done
+done
 results="$work/results.jsonl"
 measure() {  # label socket
     local label="$1" socket="$2"

@@ -1,7 +1,9 @@
 /* The floor: a minimal server on a raw Unix socket that answers each
- * length-prefixed frame with the same frame. One thread per connection,
- * blocking I/O, no parsing beyond the 4-byte header. */
+ * length-prefixed frame with the same frame, one write per answer as a
+ * request/response server does. One thread per connection, blocking I/O, no
+ * parsing beyond the 4-byte header. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +25,10 @@ static void *serve(void *arg) {
             uint32_t frame = ((uint32_t)buf[off] << 24) | ((uint32_t)buf[off + 1] << 16) | ((uint32_t)buf[off + 2] << 8) | buf[off + 3];
             if (frame == 0 || frame > cap - 4) { len = 0; off = 0; goto done; }
             if (len - off < 4 + frame) break;
+            if (write(fd, buf + off, 4 + frame) != (ssize_t)(4 + frame)) goto done;
             off += 4 + frame;
         }
         if (off > 0) {
-            if (write(fd, buf, off) != (ssize_t)off) break;
             memmove(buf, buf + off, len - off);
             len -= off;
         }
@@ -38,6 +40,7 @@ done:
 }
 
 int main(int argc, char **argv) {
+    signal(SIGPIPE, SIG_IGN);
     if (argc != 2) { fprintf(stderr, "usage: %s SOCKET\n", argv[0]); return 2; }
     int listener = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };

@@ -5,6 +5,7 @@
  * The frame is sent as is (its "id" is not varied: the answers are counted,
  * not matched). Prints one JSON object. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,7 @@ static int throughput(int connections, long window, double seconds) {
 }
 
 int main(int argc, char **argv) {
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 5) { fprintf(stderr, "usage: see the comment at the top of loadgen.c\n"); return 2; }
     path = argv[2];
     size_t body = strlen(argv[3]);

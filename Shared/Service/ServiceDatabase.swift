@@ -34,3 +34,20 @@ public enum ServiceDatabase {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 }
+
+extension DatabaseMigrator {
+    /// A migrator holding the first migration every Mami database shares:
+    /// `service_meta` (key/value facts about the database, such as when it was created).
+    /// Services register their own migrations after it.
+    public static var mamiService: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001_service_meta") { db in
+            try db.create(table: "service_meta") { table in
+                table.primaryKey("key", .text)
+                table.column("value", .text).notNull()
+            }
+            try db.execute(sql: "INSERT INTO service_meta (key, value) VALUES ('created_at', datetime('now'))")
+        }
+        return migrator
+    }
+}

@@ -35,6 +35,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var inFlight: [UInt64: InFlight] = [:]
     private var nextToken: UInt64 = 0
     private var draining = false
+    /// True between the first `channelRead` of a burst and `channelReadComplete`.
+    private var reading = false
+    private var needsFlush = false
     private var context: ChannelHandlerContext?
 
     init(settings: Settings) {
@@ -68,6 +71,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard peer != nil else { return }
+        reading = true
         let message: RPCMessage
         do {
             message = try frame.readableBytesView.withContiguousStorageIfAvailable { try RPCMessage.parse($0) }
@@ -137,15 +141,32 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         if draining && inFlight.isEmpty { context?.close(promise: nil) }
     }
 
+    /// Writes an answer. Answers produced while a read burst is being handled are
+    /// flushed together at `channelReadComplete`; any other answer is flushed at once.
     private func write(_ response: RPCResponse) {
         guard let context else { return }
         let bytes = RPCMessage.response(response).json.serialized()
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        if reading {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            needsFlush = true
+        } else {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     private func failAndClose(_ error: RPCError) {
+        reading = false
         write(RPCResponse(id: nil, outcome: .failure(error)))
         context?.close(promise: nil)
     }
