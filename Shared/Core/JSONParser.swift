@@ -24,6 +24,14 @@ extension JSONValue {
         }
     }
 
+    /// Parses a document and returns its top-level members in order without
+    /// building a dictionary (cheaper for small envelopes); nil when the document
+    /// is valid JSON but not an object.
+    public static func parseObjectMembers(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = 64) throws -> [(String, JSONValue)]? {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        return try parser.parseTopLevelMembers()
+    }
+
     /// Parses JSON text held in a string.
     public init(parsing text: String) throws {
         try self.init(parsing: Array(text.utf8))
@@ -92,13 +100,19 @@ struct JSONParser {
     }
 
     mutating func parseObject() throws -> JSONValue {
+        let members = try parseMembers()
+        return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+    }
+
+    /// The members of the object at the current position, in order (a later duplicate wins when made a dictionary).
+    mutating func parseMembers() throws -> [(String, JSONValue)] {
         try enterContainer()
         defer { depth -= 1 }
-        var members: [String: JSONValue] = [:]
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return members
         }
         while true {
             skipWhitespace()
@@ -107,9 +121,22 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
-            members[key] = try parseValue()
-            if try endOfContainer(closing: UInt8(ascii: "}")) { return .object(members) }
+            members.append((key, try parseValue()))
+            if try endOfContainer(closing: UInt8(ascii: "}")) { return members }
         }
+    }
+
+    /// The top-level members when the document is an object, nil when it is another value.
+    mutating func parseTopLevelMembers() throws -> [(String, JSONValue)]? {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
+            _ = try parseDocument()
+            return nil
+        }
+        let members = try parseMembers()
+        skipWhitespace()
+        guard index == bytes.count else { throw fail("unexpected data after the value") }
+        return members
     }
 
     mutating func parseArray() throws -> JSONValue {

@@ -56,6 +56,16 @@ extension JSONValue {
 
     static func serialize(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        let copiedWhole = string.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if copiedWhole != true { appendEscaped(string, into: &output) }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    static func appendEscaped(_ string: String, into output: inout [UInt8]) {
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -67,7 +77,6 @@ extension JSONValue {
             default: output.append(byte)
             }
         }
-        output.append(UInt8(ascii: "\""))
     }
 
     static func appendControlEscape(_ byte: UInt8, into output: inout [UInt8]) {

@@ -10,7 +10,7 @@ extension RPCMethods {
     ///
     /// Result: `{"status":"ok|degraded|failing","service","version","pid","uptime_s","checks":{name:{"ok","detail","latency_ms","age_ms"}}}`.
     mutating func registerHealth(_ health: HealthState) {
-        register("sys.health") { _, _ in health.report() }
+        registerImmediate("sys.health") { _ in health.report() }
     }
 
     /// `sys.stats`: process and database figures plus the service's own statistics under `"service"`.

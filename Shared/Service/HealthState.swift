@@ -34,6 +34,7 @@ public final class HealthState: Sendable {
     let staleAfter: Duration
     public let service: ServiceName
     public let startedAt = ContinuousClock.now
+    let pid = Int64(ProcessInfo.processInfo.processIdentifier)
 
     public init(service: ServiceName, staleAfter: Duration) {
         self.service = service
@@ -89,11 +90,24 @@ public final class HealthState: Sendable {
         let now = ContinuousClock.now
         let outcome = Outcome(passed: passed, critical: check.critical, detail: detail, checkedAt: now, latency: now - start)
         outcomes.withLockedValue { $0[check.name] = outcome }
+        snapshot.withLockedValue { $0 = nil }
     }
 
-    /// The `sys.health` result: `{"status","service","version","pid","uptime_s","checks"}`.
+    private let snapshot = NIOLockedValueBox<(report: JSONValue, at: ContinuousClock.Instant)?>(nil)
+    /// How long a built report is reused: probes come in bursts, outcomes change once a second.
+    static let snapshotLifetime: Duration = .milliseconds(100)
+
+    /// The `sys.health` result: `{"status","service","version","pid","uptime_s","checks"}`,
+    /// at most ``snapshotLifetime`` old.
     public func report() -> JSONValue {
         let now = ContinuousClock.now
+        if let cached = snapshot.withLockedValue({ $0 }), now - cached.at < Self.snapshotLifetime { return cached.report }
+        let report = buildReport(at: now)
+        snapshot.withLockedValue { $0 = (report, now) }
+        return report
+    }
+
+    private func buildReport(at now: ContinuousClock.Instant) -> JSONValue {
         let snapshot = outcomes.withLockedValue { $0 }
         var checks: [String: JSONValue] = [:]
         var status = "ok"
@@ -114,7 +128,7 @@ public final class HealthState: Sendable {
             "status": .string(status),
             "service": .string(service.rawValue),
             "version": .string(MamiVersion.current),
-            "pid": .int(Int64(ProcessInfo.processInfo.processIdentifier)),
+            "pid": .int(pid),
             "uptime_s": .double((milliseconds(now - startedAt) / 10).rounded() / 100),
             "checks": .object(checks),
         ]

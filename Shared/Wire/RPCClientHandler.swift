@@ -56,7 +56,10 @@ final class RPCClientHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard let message = try? RPCMessage.parse(Array(frame.readableBytesView)) else { return }
+        let parsed = try? frame.withUnsafeReadableBytes { raw throws(RPCFrameError) in
+            try RPCMessage.parse(raw.assumingMemoryBound(to: UInt8.self))
+        }
+        guard let message = parsed else { return }
         switch message {
         case .response(let response):
             guard case .int(let id)? = response.id else { return }

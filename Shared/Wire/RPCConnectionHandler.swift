@@ -74,12 +74,11 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         reading = true
         let message: RPCMessage
         do {
-            message = try frame.readableBytesView.withContiguousStorageIfAvailable { try RPCMessage.parse($0) }
-                ?? RPCMessage.parse(Array(frame.readableBytesView))
-        } catch let error as RPCFrameError {
-            write(RPCResponse(id: error.id, outcome: .failure(error.error)))
-            return
+            message = try frame.withUnsafeReadableBytes { raw throws(RPCFrameError) in
+                try RPCMessage.parse(raw.assumingMemoryBound(to: UInt8.self))
+            }
         } catch {
+            write(RPCResponse(id: error.id, outcome: .failure(error.error)))
             return
         }
         route(message)
@@ -105,23 +104,40 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             let error = RPCError(.overloaded, "more than \(settings.maxInFlight) requests in flight on this connection")
             return write(RPCResponse(id: request.id, outcome: .failure(error)))
         }
+        switch settings.methods.entry(for: request.method) {
+        case nil:
+            write(RPCResponse(id: request.id, outcome: .failure(RPCError(.methodNotFound, "no method '\(request.method)'"))))
+        case .immediate(let handler)?:
+            write(RPCResponse(id: request.id, outcome: RPCMethods.respond(handler, params: request.params)))
+        case .async(let handler)?:
+            startTask(request, handler: handler, peer: peer, context: context)
+        }
+    }
+
+    /// Runs an async handler as a task owned by this connection, with a deadline timer.
+    private func startTask(_ request: RPCRequest, handler: @escaping RPCMethods.Handler, peer: PeerCredentials, context: ChannelHandlerContext) {
         let timeout = request.timeoutMilliseconds.map { TimeAmount.milliseconds(max(0, $0)) } ?? settings.defaultTimeout
         let deadline = NIODeadline.now() + timeout
         let token = nextToken
         nextToken &+= 1
         inFlight[token] = InFlight(id: request.id)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        inFlight[token]?.timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            bound.value.answer(token, .failure(RPCError(.deadlineExceeded, "deadline of \(timeout.nanoseconds / 1_000_000) ms passed")))
-        }
         let callContext = RPCContext(deadline: deadline, peer: peer, requestID: request.id, logger: settings.logger)
-        let methods = settings.methods
         let loop = context.eventLoop
         let task = Task.immediate {
-            let outcome = await methods.respond(to: request, context: callContext)
-            loop.execute { bound.value.finish(token, outcome) }
+            let outcome = await RPCMethods.respond(handler, params: request.params, context: callContext)
+            // Still on the event loop when the handler did not suspend: answer inline, in this read burst.
+            if loop.inEventLoop {
+                bound.value.finish(token, outcome)
+            } else {
+                loop.execute { bound.value.finish(token, outcome) }
+            }
         }
+        guard inFlight[token] != nil else { return }  // answered synchronously
         inFlight[token]?.task = task
+        inFlight[token]?.timer = loop.scheduleTask(deadline: deadline) {
+            bound.value.answer(token, .failure(RPCError(.deadlineExceeded, "deadline of \(timeout.nanoseconds / 1_000_000) ms passed")))
+        }
     }
 
     /// Writes the answer of `token` unless one was written already (the deadline won).
@@ -145,7 +161,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// flushed together at `channelReadComplete`; any other answer is flushed at once.
     private func write(_ response: RPCResponse) {
         guard let context else { return }
-        let bytes = RPCMessage.response(response).json.serialized()
+        let bytes = RPCMessage.response(response).serialized()
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         if reading {

@@ -70,20 +70,25 @@ extension RPCMessage {
     /// Parses a frame body. Invalid JSON is ``RPCErrorCode/parseError``; JSON
     /// that is not a JSON-RPC message is ``RPCErrorCode/invalidRequest``, with the
     /// id attached when one could be read.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(RPCFrameError) -> RPCMessage {
-        let json: JSONValue
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(RPCFrameError) -> RPCMessage {
+        let parsed: [(String, JSONValue)]?
         do {
-            json = try JSONValue(parsing: bytes)
+            parsed = try JSONValue.parseObjectMembers(bytes)
         } catch {
             throw RPCFrameError(id: nil, error: RPCError(.parseError, String(describing: error)))
         }
-        return try classify(json)
-    }
-
-    static func classify(_ json: JSONValue) throws(RPCFrameError) -> RPCMessage {
-        guard let members = json.objectValue else {
+        guard let parsed else {
             throw RPCFrameError(id: nil, error: RPCError(.invalidRequest, "a message must be a JSON object"))
         }
+        return try classify(Envelope(parsed))
+    }
+
+    /// Parses a frame body held in any byte collection.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(RPCFrameError) -> RPCMessage {
+        try Array(bytes).withUnsafeBufferPointer { buffer throws(RPCFrameError) in try parse(buffer) }
+    }
+
+    static func classify(_ members: Envelope) throws(RPCFrameError) -> RPCMessage {
         let idValue = members["id"]
         let id = idValue.flatMap(RPCID.init(json:))
         if let idValue, idValue != .null, id == nil {
@@ -98,7 +103,7 @@ extension RPCMessage {
         throw RPCFrameError(id: id, error: RPCError(.invalidRequest, "a message needs a method, a result or an error"))
     }
 
-    static func classifyCall(_ members: [String: JSONValue], method: JSONValue, id: RPCID?) throws(RPCFrameError) -> RPCMessage {
+    static func classifyCall(_ members: Envelope, method: JSONValue, id: RPCID?) throws(RPCFrameError) -> RPCMessage {
         guard let name = method.stringValue, !name.isEmpty else {
             throw RPCFrameError(id: id, error: RPCError(.invalidRequest, "method must be a non-empty string"))
         }
@@ -112,7 +117,7 @@ extension RPCMessage {
         return .request(RPCRequest(id: id, method: name, params: params, timeoutMilliseconds: timeout))
     }
 
-    static func response(_ members: [String: JSONValue], id: RPCID?) throws(RPCFrameError) -> RPCResponse {
+    static func response(_ members: Envelope, id: RPCID?) throws(RPCFrameError) -> RPCResponse {
         if let errorValue = members["error"], errorValue != .null {
             guard let error = RPCError(json: errorValue) else {
                 throw RPCFrameError(id: id, error: RPCError(.invalidRequest, "error must hold an integer code"))
@@ -120,6 +125,26 @@ extension RPCMessage {
             return RPCResponse(id: id, outcome: .failure(error))
         }
         return RPCResponse(id: id, outcome: .success(members["result"] ?? .null))
+    }
+
+    /// The message as compact JSON text, ready to be framed.
+    public func serialized() -> [UInt8] {
+        guard case .response(let response) = self else { return json.serialized() }
+        // Answers are the hot path: write the envelope directly instead of building a dictionary.
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        output.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+        (response.id?.json ?? .null).serialize(into: &output)
+        switch response.outcome {
+        case .success(let result):
+            output.append(contentsOf: #","result":"#.utf8)
+            result.serialize(into: &output)
+        case .failure(let error):
+            output.append(contentsOf: #","error":"#.utf8)
+            error.json.serialize(into: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+        return output
     }
 
     /// The message as JSON, ready to be framed.
@@ -142,6 +167,20 @@ extension RPCMessage {
             }
             return .object(members)
         }
+    }
+}
+
+/// The top-level members of a message, looked up by a linear scan: an envelope
+/// has a handful of members, so this is cheaper than hashing them into a dictionary.
+struct Envelope {
+    var members: [(String, JSONValue)]
+
+    init(_ members: [(String, JSONValue)]) {
+        self.members = members
+    }
+
+    subscript(key: String) -> JSONValue? {
+        members.last(where: { $0.0 == key })?.1
     }
 }
 

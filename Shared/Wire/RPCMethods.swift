@@ -29,25 +29,50 @@ public struct RPCMethods: Sendable {
     /// Serves one call. Throw ``RPCError`` for a specific code, ``FieldError`` for invalid params.
     public typealias Handler = @Sendable (RPCContext, JSONValue?) async throws -> JSONValue
 
-    private var handlers: [String: Handler] = [:]
+    /// Answers at once from memory, on the event loop; must never block or wait.
+    public typealias ImmediateHandler = @Sendable (JSONValue?) throws -> JSONValue
+
+    enum Entry {
+        case immediate(ImmediateHandler)
+        case async(Handler)
+    }
+
+    private var handlers: [String: Entry] = [:]
 
     public init() {}
 
-    /// Adds (or replaces) the handler of `method`.
+    /// Adds (or replaces) the handler of `method`; it runs as its own task, bounded by the request's deadline.
     public mutating func register(_ method: String, _ handler: @escaping Handler) {
-        handlers[method] = handler
+        handlers[method] = .async(handler)
+    }
+
+    /// Adds (or replaces) a handler that answers from memory without waiting
+    /// (a lock-protected snapshot, a constant). It runs inline on the event loop,
+    /// with no task: use it only for work that cannot block.
+    public mutating func registerImmediate(_ method: String, _ handler: @escaping ImmediateHandler) {
+        handlers[method] = .immediate(handler)
     }
 
     /// The names of every registered method, sorted.
     public var names: [String] { handlers.keys.sorted() }
 
-    /// Runs the handler of `request.method` and turns whatever it throws into the wire's error shape.
-    func respond(to request: RPCRequest, context: RPCContext) async -> Result<JSONValue, RPCError> {
-        guard let handler = handlers[request.method] else {
-            return .failure(RPCError(.methodNotFound, "no method '\(request.method)'"))
-        }
+    func entry(for method: String) -> Entry? {
+        handlers[method]
+    }
+
+    /// Runs an immediate handler, turning whatever it throws into the wire's error shape.
+    static func respond(_ handler: ImmediateHandler, params: JSONValue?) -> Result<JSONValue, RPCError> {
         do {
-            return .success(try await handler(context, request.params))
+            return .success(try handler(params))
+        } catch {
+            return .failure(RPCError(from: error))
+        }
+    }
+
+    /// Runs a task handler, turning whatever it throws into the wire's error shape.
+    static func respond(_ handler: Handler, params: JSONValue?, context: RPCContext) async -> Result<JSONValue, RPCError> {
+        do {
+            return .success(try await handler(context, params))
         } catch {
             return .failure(RPCError(from: error))
         }
