@@ -14,7 +14,8 @@ import ServiceLifecycle
 /// systemd, and shuts down gracefully on SIGTERM or SIGINT.
 public enum ServiceHost {
     /// Runs until shutdown; returns the process exit status (0 after a graceful
-    /// shutdown, 78 for bad configuration, 1 for any other start-up failure).
+    /// shutdown, 78 for bad configuration, also the service's own settings read
+    /// at start-up, 1 for any other failure).
     public static func run(_ definition: ServiceDefinition) async -> Int32 {
         let source: ConfigSource
         let configuration: CommonConfiguration
@@ -31,6 +32,9 @@ public enum ServiceHost {
             try await serve(definition, environment: environment)
             logger.info("stopped")
             return 0
+        } catch let error as ConfigError {
+            logger.critical("bad configuration", metadata: ["error": "\(error)"])
+            return 78
         } catch {
             logger.critical("failed", metadata: ["error": "\(error)"])
             return 1
