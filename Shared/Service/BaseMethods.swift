@@ -32,10 +32,16 @@ extension RPCMethods {
         }
     }
 
-    /// `debug.hang {"target":"database"|"event_loop","seconds":N}`: blocks the named
-    /// executor on purpose, so tests can watch the watchdog stop. Registered only
-    /// with `MAMI_DEBUG_METHODS=1`.
+    /// Test-only methods, registered only with `MAMI_DEBUG_METHODS=1`:
+    /// `debug.hang {"target":"database"|"event_loop","seconds":N}` blocks the named
+    /// executor on purpose, so tests can watch the watchdog stop;
+    /// `debug.sleep {"ms":N}` answers after N ms, so tests can shut down with work in flight.
     mutating func registerDebug(_ environment: ServiceEnvironment) {
+        register("debug.sleep") { _, params in
+            let milliseconds = try params.requireObject().optionalInt("ms", in: 0...600_000) ?? 1000
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            return ["slept_ms": .int(milliseconds)]
+        }
         register("debug.hang") { _, params in
             let members = try params.requireObject()
             let target = try members.requireString("target")

@@ -105,7 +105,11 @@ public final class RPCServer: Sendable {
         logger.info("listening", metadata: ["socket": "\(configuration.address)"])
         await onListening()
         try await withTaskCancellationHandler {
-            try await serve(listener)
+            do {
+                try await serve(listener)
+            } catch where Task.isCancelled {
+                // Cancelled: the owner stopped the server on purpose; everything is closed.
+            }
             await drainConnections()
         } onCancel: {
             self.closeEverything()

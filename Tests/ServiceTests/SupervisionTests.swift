@@ -85,3 +85,34 @@ struct RawSocket {
 
     func close() { Glibc.close(fd) }
 }
+
+/// SIGTERM drains: work in flight is answered, new work refused, and the grace period bounds the wait.
+@Suite struct ShutdownTests {
+    @Test func inFlightWorkIsAnsweredBeforeExit() async throws {
+        let directory = try makeScratchDirectory()
+        let environment = serviceEnvironment(directory, extra: ["MAMI_DEBUG_METHODS": "1"])
+        let service = try ServiceProcess("mami-memory", environment: environment, logPath: "\(directory)/memory.log")
+        let client = try await waitForService(at: "\(directory)/run/memory.sock")
+        async let answer = client.call("debug.sleep", params: ["ms": 800], timeout: .seconds(10))
+        try await Task.sleep(for: .milliseconds(200))
+        service.signal(SIGTERM)
+        #expect(try await answer == ["slept_ms": 800])
+        #expect(try await service.waitForExit() == 0)
+        await client.close()
+    }
+
+    @Test func theGracePeriodBoundsTheWait() async throws {
+        let directory = try makeScratchDirectory()
+        let environment = serviceEnvironment(directory, extra: ["MAMI_DEBUG_METHODS": "1", "MAMI_SHUTDOWN_GRACE_MS": "300"])
+        let service = try ServiceProcess("mami-memory", environment: environment, logPath: "\(directory)/memory.log")
+        let client = try await waitForService(at: "\(directory)/run/memory.sock")
+        let answer = Task { try await client.call("debug.sleep", params: ["ms": 60_000], timeout: .seconds(120)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        service.signal(SIGTERM)
+        #expect(try await service.waitForExit() == 0, "\(service.log)")
+        #expect(ContinuousClock.now - start < .seconds(5))
+        await #expect(throws: RPCError.self) { try await answer.value }
+        await client.close()
+    }
+}
