@@ -23,18 +23,43 @@ public enum ListenAddress: Sendable, CustomStringConvertible {
 }
 
 /// The open connections of a server, so that shutdown can drain them.
+///
+/// Connections are registered as they are accepted (in the channel initializer),
+/// so none escapes a shutdown by being accepted while the server stops.
 final class ConnectionTracker: Sendable {
-    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-
-    func add(_ channel: any Channel) {
-        channels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var accepting = true
     }
 
-    func remove(_ channel: any Channel) {
-        _ = channels.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    private let state = NIOLockedValueBox(State())
+
+    /// Registers `channel`; false once the server has stopped accepting.
+    func add(_ channel: any Channel) -> Bool {
+        let added = state.withLockedValue { state in
+            guard state.accepting else { return false }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+        if added {
+            channel.closeFuture.whenComplete { _ in self.remove(channel) }
+        }
+        return added
     }
 
-    var all: [any Channel] { channels.withLockedValue { Array($0.values) } }
+    private func remove(_ channel: any Channel) {
+        _ = state.withLockedValue { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Refuses further connections and returns the open ones.
+    func stopAccepting() -> [any Channel] {
+        state.withLockedValue { state in
+            state.accepting = false
+            return Array(state.channels.values)
+        }
+    }
+
+    var all: [any Channel] { state.withLockedValue { Array($0.channels.values) } }
 }
 
 /// A JSON-RPC server on a Unix socket: length-prefixed frames, many requests in
@@ -135,18 +160,12 @@ public final class RPCServer: Sendable {
 
     private func serve(_ listener: NIOAsyncChannel<any Channel, Never>) async throws {
         try await listener.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in inbound {
-                    tracker.add(connection)
-                    group.addTask {
-                        try? await connection.closeFuture.get()
-                        self.tracker.remove(connection)
-                    }
-                }
-                for connection in tracker.all {
-                    connection.pipeline.fireUserInboundEventTriggered(DrainEvent())
-                }
-            }
+            // Connections are set up and tracked by the child initializer; consuming
+            // the sequence keeps the listener accepting.
+            for try await _ in inbound {}
+        }
+        for connection in tracker.stopAccepting() {
+            connection.pipeline.fireUserInboundEventTriggered(DrainEvent())
         }
     }
 
@@ -158,7 +177,7 @@ public final class RPCServer: Sendable {
 
     private func closeEverything() {
         shutdown()
-        for connection in tracker.all { connection.close(promise: nil) }
+        for connection in tracker.stopAccepting() { connection.close(promise: nil) }
     }
 
     private func bind() async throws -> NIOAsyncChannel<any Channel, Never> {
@@ -188,8 +207,12 @@ public final class RPCServer: Sendable {
             logger: logger
         )
         let maxFrameBytes = configuration.maxFrameBytes
+        let tracker = tracker
         return { channel in
-            channel.eventLoop.makeCompletedFuture {
+            guard tracker.add(channel) else {
+                return channel.close().map { channel }
+            }
+            return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addFrameCodec(maximumFrameBytes: maxFrameBytes)
                 try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(settings: settings))
                 return channel
