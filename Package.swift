@@ -80,6 +80,7 @@ let package = Package(
             name: "MamiGateway",
             dependencies: [
                 "MamiService", "MamiWire", "MamiCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,13 +90,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "MamiImageWorker",
-            dependencies: ["MamiService", "MamiWire", "MamiCore"],
+            dependencies: ["MamiService", "MamiWire", "MamiCore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Services/image-worker",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "MamiMemory",
-            dependencies: ["MamiService", "MamiWire", "MamiCore"],
+            dependencies: [
+                "MamiService", "MamiWire", "MamiCore", "MamiHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             path: "Services/memory",
             swiftSettings: swiftSettings
         ),
@@ -114,6 +120,8 @@ let package = Package(
             name: "MamiBench",
             dependencies: [
                 "MamiCore", "MamiWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/mami-bench",
@@ -132,8 +140,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MemoryTests",
+            dependencies: ["MamiMemory", "MamiWire", "MamiCore", "ServiceTestSupport"],
+            path: "Tests/MemoryTests",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ServiceTestSupport",
+            dependencies: [
+                "MamiWire", "MamiCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/ServiceTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ServiceTests",
-            dependencies: ["MamiWire", "MamiCore", "MamiSupervision", "MamiService", "MamiHTTP"],
+            dependencies: ["MamiWire", "MamiCore", "MamiSupervision", "MamiService", "MamiHTTP", "ServiceTestSupport"],
             path: "Tests/ServiceTests",
             swiftSettings: swiftSettings
         ),

@@ -42,6 +42,15 @@ def section(path, command):
         swift_text = f"{swift['calls_per_s']:,.0f}" if swift else "—"
         window = by[("floor", "throughput", connections)]["window"]
         out.append(f"| {connections} connection(s), {window} in flight each | {floor:,.0f} | {mem:,.0f} | {100 * mem / floor:.0f}% | {swift_text} |")
+    deadline = by.get(("memory-swift-client", "deadline", None))
+    if deadline:
+        out.append("")
+        out.append(f"Deadline accuracy (target ±50 ms): {deadline['count']} calls with a {deadline['deadline_ms']} ms deadline to a socket that never answers "
+                   f"failed {deadline['lateness_p50_ms']} ms late at the median, {deadline['lateness_max_ms']} ms at worst, never early (earliest {deadline['earliest_ms']} ms).")
+    down = by.get(("memory-swift-client", "unavailable", None))
+    if down:
+        out.append(f"Peer down (target ≤ 10 ms): {down['count']} calls to a socket nobody listens on failed with `unavailable` in "
+                   f"{down['p50_us'] / 1000:.2f} ms at the median, {down['max_us'] / 1000:.2f} ms at worst (first call included).")
     out.append(END)
     return "\n".join(out) + "\n"
 

@@ -74,8 +74,12 @@ public final class RPCClient: Sendable {
         defer { releaseCall() }
         let remaining = max(0, (deadline - .now()).nanoseconds / 1_000_000)
         let request = RPCRequest(id: .int(id), method: method, params: params, timeoutMilliseconds: remaining)
+        let body = RPCMessage.request(request).json.serialized()
+        guard body.count <= configuration.maxFrameBytes else {
+            throw RPCError(.invalidRequest, "request of \(body.count) bytes exceeds the maximum frame of \(configuration.maxFrameBytes) bytes")
+        }
         let promise = channel.eventLoop.makePromise(of: JSONValue.self)
-        let call = OutboundCall(id: id, body: RPCMessage.request(request).json.serialized(), deadline: deadline, promise: promise)
+        let call = OutboundCall(id: id, body: body, deadline: deadline, promise: promise)
         channel.writeAndFlush(call).whenFailure { _ in
             promise.fail(RPCError(.unavailable, "the connection closed"))
         }

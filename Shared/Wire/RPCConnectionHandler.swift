@@ -17,6 +17,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     struct Settings: Sendable {
         var methods: RPCMethods
         var maxInFlight: Int
+        var maxFrameBytes: Int
         var defaultTimeout: TimeAmount
         var policy: PeerPolicy
         var logger: Logger
@@ -161,7 +162,11 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// flushed together at `channelReadComplete`; any other answer is flushed at once.
     private func write(_ response: RPCResponse) {
         guard let context else { return }
-        let bytes = RPCMessage.response(response).serialized()
+        var bytes = RPCMessage.response(response).serialized()
+        if bytes.count > settings.maxFrameBytes {
+            let error = RPCError(.internalError, "the answer of \(bytes.count) bytes exceeds the maximum frame of \(settings.maxFrameBytes) bytes")
+            bytes = RPCMessage.response(RPCResponse(id: response.id, outcome: .failure(error))).serialized()
+        }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         if reading {

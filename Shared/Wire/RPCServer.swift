@@ -202,6 +202,7 @@ public final class RPCServer: Sendable {
         let settings = RPCConnectionHandler.Settings(
             methods: methods,
             maxInFlight: configuration.maxInFlightPerConnection,
+            maxFrameBytes: configuration.maxFrameBytes,
             defaultTimeout: configuration.defaultTimeout,
             policy: PeerPolicy(allowedUIDs: configuration.allowedPeerUIDs),
             logger: logger

@@ -1,5 +1,6 @@
 import Foundation
 import MamiCore
+import ServiceTestSupport
 import Testing
 
 /// Configuration is validated at start-up with messages that name the setting.

@@ -2,6 +2,7 @@ import Foundation
 import MamiCore
 import MamiHTTP
 import MamiWire
+import ServiceTestSupport
 import Testing
 
 /// The gateway's /health and mamictl health, against the three real processes.

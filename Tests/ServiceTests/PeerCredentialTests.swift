@@ -1,5 +1,6 @@
 import Foundation
 import MamiCore
+import ServiceTestSupport
 import Testing
 
 /// The server checks who connects (SO_PEERCRED) and refuses uids outside its allow-list.

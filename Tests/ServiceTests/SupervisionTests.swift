@@ -1,6 +1,7 @@
 import Foundation
 import MamiCore
 import MamiWire
+import ServiceTestSupport
 import Testing
 
 /// The systemd notification protocol, observed through a test-owned NOTIFY_SOCKET.

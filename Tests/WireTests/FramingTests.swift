@@ -111,3 +111,27 @@ func errorCode(_ body: () async throws -> JSONValue) async -> RPCErrorCode? {
         return nil
     }
 }
+
+@Suite struct FrameLimitTests {
+    @Test func aClientRefusesToSendAnOversizedRequestAndTheConnectionLivesOn() async throws {
+        let server = try await TestServer.start(maxFrameBytes: 1024)
+        let client = RPCClient(configuration: .init(path: server.path, maxFrameBytes: 1024))
+        let code = await errorCode { try await client.call("echo", params: ["big": .string(String(repeating: "x", count: 2000))], timeout: .seconds(5)) }
+        #expect(code == .invalidRequest)
+        #expect(try await client.call("echo", params: ["small": 1], timeout: .seconds(5)) == ["small": 1])
+        await client.close()
+        await server.stop()
+    }
+
+    @Test func anOversizedAnswerBecomesAnErrorNotABrokenConnection() async throws {
+        let server = try await TestServer.start(maxFrameBytes: 1024) { methods in
+            methods.register("grow") { _, params in .string(String(repeating: "x", count: Int(params?["n"]?.intValue ?? 0))) }
+        }
+        let client = RPCClient(configuration: .init(path: server.path, maxFrameBytes: 1024))
+        let code = await errorCode { try await client.call("grow", params: ["n": 2000], timeout: .seconds(5)) }
+        #expect(code == .internalError)
+        #expect(try await client.call("echo", params: ["small": 1], timeout: .seconds(5)) == ["small": 1])
+        await client.close()
+        await server.stop()
+    }
+}

@@ -3,6 +3,8 @@ import Foundation
 import MamiCore
 import MamiWire
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// mami-bench: what a Swift caller sees of a service's socket through ``RPCClient``.
 /// Prints one JSON object per measurement; `scripts/bench.sh` runs it beside the C floor.
@@ -17,7 +19,11 @@ struct MamiBench: AsyncParsableCommand {
     @Option(help: "Calls kept in flight per connection.") var window = 64
     @Option(parsing: .upToNextOption, help: "Connection counts for throughput runs.") var connections: [Int] = [1, 8]
 
+    @Option(help: "Calls timed against a server that never answers.") var deadlineCalls = 50
+
     func run() async throws {
+        try await unavailableLatency()
+        try await deadlineAccuracy()
         try await latency()
         for connectionCount in connections { try await throughput(connectionCount) }
     }
@@ -73,6 +79,50 @@ struct MamiBench: AsyncParsableCommand {
             "calls_per_s": .double((Double(calls) / elapsed).rounded()),
         ]).jsonText)
         for client in clients { await client.close() }
+    }
+
+    /// How fast a call fails while the peer is down (target: within 10 ms): a path nobody listens on.
+    func unavailableLatency() async throws {
+        let path = (socket as NSString).deletingLastPathComponent + "/nobody-\(getpid()).sock"
+        let client = RPCClient(configuration: .init(path: path))
+        var samples: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<deadlineCalls {
+            let start = clock.now
+            _ = try? await client.call("sys.health", timeout: .seconds(5))
+            samples.append(microseconds(clock.now - start))
+        }
+        samples.sort()
+        print(JSONValue.object([
+            "client": "swift", "mode": "unavailable", "count": .int(Int64(deadlineCalls)),
+            "p50_us": .double(samples[samples.count / 2].rounded()), "max_us": .double(samples.last!.rounded()),
+        ]).jsonText)
+        await client.close()
+    }
+
+    /// How late a call fails when the peer never answers: a 100 ms deadline against a
+    /// socket that accepts and reads but never writes.
+    func deadlineAccuracy() async throws {
+        let path = (socket as NSString).deletingLastPathComponent + "/silent-\(getpid()).sock"
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(unixDomainSocketPath: path).get()
+        let client = RPCClient(configuration: .init(path: path))
+        var lateness: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<deadlineCalls {
+            let start = clock.now
+            _ = try? await client.call("sys.health", timeout: .milliseconds(100))
+            lateness.append(microseconds(clock.now - start) / 1000 - 100)
+        }
+        lateness.sort()
+        print(JSONValue.object([
+            "client": "swift", "mode": "deadline", "count": .int(Int64(deadlineCalls)), "deadline_ms": 100,
+            "lateness_p50_ms": .double((lateness[lateness.count / 2] * 100).rounded() / 100),
+            "lateness_max_ms": .double((lateness.last! * 100).rounded() / 100),
+            "earliest_ms": .double((lateness.first! * 100).rounded() / 100),
+        ]).jsonText)
+        await client.close()
+        try await silent.close()
+        unlink(path)
     }
 
     func microseconds(_ duration: Duration) -> Double {

@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 import NIOPosix
 
 /// The directory holding the built executables (beside the test bundle).
-let binaryDirectory: String = {
+public let binaryDirectory: String = {
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
     while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("mami-memory").path),
@@ -17,19 +17,19 @@ let binaryDirectory: String = {
 }()
 
 /// A fresh directory with a short path (sun_path holds 108 bytes).
-func makeScratchDirectory() throws -> String {
+public func makeScratchDirectory() throws -> String {
     let path = "/tmp/mami-svc-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
 
 /// One of Mami's executables running as a child process, with its output in a log file.
-final class ServiceProcess: @unchecked Sendable {
+public final class ServiceProcess: @unchecked Sendable {
     let process = Process()
-    let logPath: String
+    public let logPath: String
 
     /// Starts `executable` (a name in the build directory, or an absolute path).
-    init(_ executable: String, arguments: [String] = [], environment: [String: String], logPath: String) throws {
+    public init(_ executable: String, arguments: [String] = [], environment: [String: String], logPath: String) throws {
         self.logPath = logPath
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(binaryDirectory)/\(executable)")
         process.arguments = arguments
@@ -46,14 +46,14 @@ final class ServiceProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         kill(pid, signal)
     }
 
     /// Waits for the process to exit (bounded, to catch hangs) and returns its status.
-    func waitForExit(within limit: Duration = .seconds(15)) async throws -> Int32 {
+    public func waitForExit(within limit: Duration = .seconds(15)) async throws -> Int32 {
         let deadline = ContinuousClock.now + limit
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
@@ -65,7 +65,7 @@ final class ServiceProcess: @unchecked Sendable {
         return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     deinit {
         if process.isRunning {
@@ -76,12 +76,12 @@ final class ServiceProcess: @unchecked Sendable {
 }
 
 /// The environment that points a service at a scratch directory.
-func serviceEnvironment(_ directory: String, extra: [String: String] = [:]) -> [String: String] {
+public func serviceEnvironment(_ directory: String, extra: [String: String] = [:]) -> [String: String] {
     ["MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib"].merging(extra) { $1 }
 }
 
 /// Calls `method` on the socket at `path` until it answers (bounded), for waiting on start-up.
-func waitForService(at path: String, within limit: Duration = .seconds(20)) async throws -> RPCClient {
+public func waitForService(at path: String, within limit: Duration = .seconds(20)) async throws -> RPCClient {
     let client = RPCClient(configuration: .init(path: path, initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(50)))
     let deadline = ContinuousClock.now + limit
     while true {
@@ -96,18 +96,18 @@ func waitForService(at path: String, within limit: Duration = .seconds(20)) asyn
 }
 
 /// A datagram socket standing in for systemd's notification socket.
-final class NotifySocket: Sendable {
-    struct Message: Sendable {
-        var text: String
-        var at: ContinuousClock.Instant
+public final class NotifySocket: Sendable {
+    public struct Message: Sendable {
+        public var text: String
+        public var at: ContinuousClock.Instant
     }
 
-    let path: String
+    public let path: String
     private let fd: Int32
     private let received = NIOLockedValueBox<[Message]>([])
     private let reader: Task<Void, Never>
 
-    init(directory: String) throws {
+    public init(directory: String) throws {
         path = "\(directory)/notify.sock"
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         var address = unixAddress(path)
@@ -131,10 +131,10 @@ final class NotifySocket: Sendable {
         }
     }
 
-    var messages: [Message] { received.withLockedValue { $0 } }
+    public var messages: [Message] { received.withLockedValue { $0 } }
 
     /// Waits (bounded) for a message containing `text`, received after `since`.
-    func waitFor(_ text: String, after since: ContinuousClock.Instant = .now - .seconds(3600), within limit: Duration = .seconds(20)) async throws -> Message {
+    public func waitFor(_ text: String, after since: ContinuousClock.Instant = .now - .seconds(3600), within limit: Duration = .seconds(20)) async throws -> Message {
         let deadline = ContinuousClock.now + limit
         while true {
             if let found = messages.first(where: { $0.text.contains(text) && $0.at > since }) { return found }
@@ -143,14 +143,14 @@ final class NotifySocket: Sendable {
         }
     }
 
-    func close() async {
+    public func close() async {
         reader.cancel()
         try? await Task.sleep(for: .milliseconds(150))
         Glibc.close(fd)
     }
 }
 
-func unixAddress(_ path: String) -> sockaddr_un {
+public func unixAddress(_ path: String) -> sockaddr_un {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -160,7 +160,7 @@ func unixAddress(_ path: String) -> sockaddr_un {
 }
 
 /// A TCP port on loopback that nothing listens on right now.
-func freeLoopbackPort() -> Int {
+public func freeLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()

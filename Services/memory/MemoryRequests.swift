@@ -1,0 +1,75 @@
+import MamiCore
+
+/// Reads and validates request fields; every failure is a ``FieldError`` naming the field,
+/// which the wire answers as -32602 before anything is written.
+struct MemoryRequestReader: Sendable {
+    var dimension: Int
+    var maxTextBytes: Int
+    static let maxK: Int64 = 100
+    static let maxIdentifierBytes = 200
+
+    func owner(_ members: [String: JSONValue]) throws -> String {
+        try identifier("owner", members, required: true)!
+    }
+
+    func identifier(_ field: String, _ members: [String: JSONValue], required: Bool = false) throws -> String? {
+        guard let value = try members.optionalString(field) else {
+            if required { throw FieldError(field: field, problem: "is required") }
+            return nil
+        }
+        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw FieldError(field: field, problem: "must not be empty") }
+        guard value.utf8.count <= Self.maxIdentifierBytes else {
+            throw FieldError(field: field, problem: "must be at most \(Self.maxIdentifierBytes) bytes")
+        }
+        return value
+    }
+
+    func text(_ field: String, _ members: [String: JSONValue]) throws -> String {
+        let text = try members.requireString(field)
+        guard text.contains(where: { !$0.isWhitespace }) else { throw FieldError(field: field, problem: "must not be empty or whitespace") }
+        guard text.utf8.count <= maxTextBytes else { throw FieldError(field: field, problem: "must be at most \(maxTextBytes) bytes") }
+        return text
+    }
+
+    func scope(_ members: [String: JSONValue]) throws -> Scope? {
+        guard let name = try members.optionalString("scope") else { return nil }
+        guard let scope = Scope(rawValue: name) else {
+            throw FieldError(field: "scope", problem: "must be one of \(Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return scope
+    }
+
+    /// A caller's own embedding: the recorded dimension, finite values, not all zero; returned L2-normalized.
+    func embedding(_ members: [String: JSONValue]) throws -> [Float]? {
+        guard let value = members["embedding"], value != .null else { return nil }
+        guard case .array(let elements) = value else { throw FieldError(field: "embedding", problem: "must be an array of numbers") }
+        guard elements.count == dimension else {
+            throw FieldError(field: "embedding", problem: "must have \(dimension) values, not \(elements.count)")
+        }
+        let vector = try elements.map { element -> Float in
+            guard let number = element.doubleValue else { throw FieldError(field: "embedding", problem: "must hold only numbers") }
+            let float = Float(number)
+            guard float.isFinite else { throw FieldError(field: "embedding", problem: "must hold only finite numbers") }
+            return float
+        }
+        guard vector.contains(where: { $0 != 0 }) else { throw FieldError(field: "embedding", problem: "must not be all zeros") }
+        return VectorMath.normalized(vector)
+    }
+
+    func k(_ members: [String: JSONValue]) throws -> Int {
+        Int(try members.optionalInt("k", in: 1...Self.maxK) ?? 5)
+    }
+
+    func memory(_ members: [String: JSONValue], defaultOwner: String? = nil) throws -> NewMemory {
+        let owner = try identifier("owner", members) ?? defaultOwner
+        guard let owner else { throw FieldError(field: "owner", problem: "is required") }
+        let scope = try scope(members) ?? .user
+        let conversationID = try identifier("conversation_id", members)
+        if scope == .conversation, conversationID == nil {
+            throw FieldError(field: "conversation_id", problem: "is required when scope is conversation")
+        }
+        return NewMemory(
+            owner: owner, text: try text("text", members), scope: scope, conversationID: conversationID,
+            sourceID: try identifier("source_id", members), embedding: try embedding(members))
+    }
+}

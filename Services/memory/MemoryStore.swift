@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import MamiCore
+import MamiWire
+import NIOCore
+
+/// memory.db and the index over it. Every write runs in one transaction on
+/// SQLite's single writer, so adds are serialized: duplicate checks and the
+/// insert cannot interleave with another add.
+struct MemoryStore: Sendable {
+    let database: DatabasePool
+    let index: VectorIndex
+    let dimension: Int
+    let nearDuplicateThreshold: Float
+
+    /// Adds each memory (with its embedding) in one transaction; see ``AddOutcome``.
+    func add(_ items: [(memory: NewMemory, embedding: [Float])]) async throws -> [AddOutcome] {
+        let owners = Set(items.map(\.memory.owner))
+        do {
+            return try await database.write { db in
+                try items.map { try addOne($0.memory, embedding: $0.embedding, db) }
+            }
+        } catch {
+            for owner in owners { index.invalidate(owner) }  // the index may hold rows that were rolled back
+            throw error
+        }
+    }
+
+    private func addOne(_ memory: NewMemory, embedding: [Float], _ db: Database) throws -> AddOutcome {
+        if let sourceID = memory.sourceID, let replay = try receipt(owner: memory.owner, sourceID: sourceID, db) {
+            return replay
+        }
+        let outcome = try deduplicate(memory, embedding: embedding, db) ?? insert(memory, embedding: embedding, db)
+        if let sourceID = memory.sourceID {
+            try db.execute(
+                sql: "INSERT INTO add_receipts (owner, source_id, answer, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [memory.owner, sourceID, outcome.json.jsonText, Date().timeIntervalSince1970])
+        }
+        return outcome
+    }
+
+    private func receipt(owner: String, sourceID: String, _ db: Database) throws -> AddOutcome? {
+        let answer = try String.fetchOne(
+            db, sql: "SELECT answer FROM add_receipts WHERE owner = ? AND source_id = ?", arguments: [owner, sourceID])
+        return try answer.flatMap { AddOutcome(json: try JSONValue(parsing: $0)) }
+    }
+
+    /// An exact duplicate (same normalized text) or a near one (cosine ≥ threshold)
+    /// in the same owner, scope and conversation; nil when the memory is new.
+    private func deduplicate(_ memory: NewMemory, embedding: [Float], _ db: Database) throws -> AddOutcome? {
+        let normalized = TextNormalizer.normalize(memory.text)
+        let sameHash = try Row.fetchAll(
+            db,
+            sql: "SELECT id, text FROM memories WHERE owner = ? AND text_hash = ? AND scope = ? AND conversation_id IS ?",
+            arguments: [memory.owner, TextNormalizer.hash(ofNormalized: normalized), memory.scope.rawValue, memory.conversationID])
+        if let twin = sameHash.first(where: { TextNormalizer.normalize($0["text"]) == normalized }) {
+            return AddOutcome(id: twin["id"], status: .duplicate)
+        }
+        let filter = SearchFilter(scope: memory.scope, conversationID: memory.conversationID)
+        let nearest = try vectors(of: memory.owner, db).search(embedding, k: 1, filter: filter, deadline: .distantFuture).first
+        guard let nearest, nearest.score >= nearDuplicateThreshold else { return nil }
+        try db.execute(sql: "UPDATE memories SET updated_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, nearest.row.id])
+        return AddOutcome(id: nearest.row.id, status: .merged, duplicateOf: nearest.row.id)
+    }
+
+    private func insert(_ memory: NewMemory, embedding: [Float], _ db: Database) throws -> AddOutcome {
+        let id = UUID().uuidString.lowercased()
+        let now = Date().timeIntervalSince1970
+        let hash = TextNormalizer.hash(ofNormalized: TextNormalizer.normalize(memory.text))
+        try db.execute(
+            sql: """
+                INSERT INTO memories (id, owner, scope, conversation_id, text, text_hash, embedding, source_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [id, memory.owner, memory.scope.rawValue, memory.conversationID, memory.text, hash,
+                        Data(VectorMath.bytes(of: embedding)), memory.sourceID, now, now])
+        let row = IndexedRow(seq: db.lastInsertedRowID, id: id, scope: memory.scope, conversationID: memory.conversationID,
+                             text: memory.text, createdAt: now)
+        index.update(memory.owner) { $0.append(row, vector: embedding) }
+        return AddOutcome(id: id, status: .added)
+    }
+
+    /// The owner's vectors from the index, or loaded through `db` (and kept when the budget allows).
+    func vectors(of owner: String, _ db: Database) throws -> OwnerVectors {
+        let (cached, version) = index.lookup(owner)
+        if let cached { return cached }
+        let loaded = try load(owner, db)
+        index.store(loaded, for: owner, ifVersion: version)
+        return loaded
+    }
+
+    func load(_ owner: String, _ db: Database) throws -> OwnerVectors {
+        var vectors = OwnerVectors(dimension: dimension)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT seq, id, scope, conversation_id, text, created_at, embedding FROM memories WHERE owner = ? ORDER BY seq",
+            arguments: [owner])
+        while let row = try rows.next() {
+            let indexed = IndexedRow(
+                seq: row["seq"], id: row["id"], scope: Scope(rawValue: row["scope"]) ?? .user,
+                conversationID: row["conversation_id"], text: row["text"], createdAt: row["created_at"])
+            let blob: Data = row["embedding"]
+            vectors.append(indexed, vector: VectorMath.vector(from: blob))
+        }
+        return vectors
+    }
+
+    /// Exact top-k for the owner among rows the filter admits; stops with
+    /// "deadline exceeded" when the deadline passes mid-scan.
+    func search(owner: String, query: [Float], k: Int, filter: SearchFilter, deadline: NIODeadline) async throws -> [SearchHit] {
+        let (cached, version) = index.lookup(owner)
+        var vectors: OwnerVectors
+        if let cached {
+            vectors = cached
+        } else {
+            vectors = try await database.read { db in try self.load(owner, db) }
+            index.store(vectors, for: owner, ifVersion: version)
+        }
+        do {
+            return try vectors.search(query, k: k, filter: filter, deadline: deadline)
+        } catch is SearchDeadlinePassed {
+            throw RPCError(.deadlineExceeded, "the search's deadline passed after scanning part of \(vectors.rows.count) memories")
+        }
+    }
+}
+

@@ -1,0 +1,81 @@
+import MamiCore
+
+/// Where a memory applies: to the person, to one conversation, or everywhere for the owner.
+enum Scope: String, Sendable, CaseIterable {
+    case user
+    case conversation
+    case global
+}
+
+/// One stored memory as the index holds it (the text stays in the database).
+struct IndexedRow: Sendable {
+    var seq: Int64
+    var id: String
+    var scope: Scope
+    var conversationID: String?
+    var text: String
+    var createdAt: Double
+
+    var json: JSONValue {
+        [
+            "id": .string(id), "text": .string(text), "scope": .string(scope.rawValue),
+            "conversation_id": conversationID.map { .string($0) } ?? .null, "created_at": .double(createdAt),
+        ]
+    }
+}
+
+/// A memory to add, validated.
+struct NewMemory: Sendable {
+    var owner: String
+    var text: String
+    var scope: Scope
+    var conversationID: String?
+    var sourceID: String?
+    var embedding: [Float]?
+}
+
+/// What an add did.
+struct AddOutcome: Sendable {
+    enum Status: String, Sendable {
+        case added, duplicate, merged
+    }
+
+    var id: String
+    var status: Status
+    var duplicateOf: String?
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = ["id": .string(id), "status": .string(status.rawValue)]
+        if let duplicateOf { members["duplicate_of"] = .string(duplicateOf) }
+        return .object(members)
+    }
+
+    init(id: String, status: Status, duplicateOf: String? = nil) {
+        self.id = id
+        self.status = status
+        self.duplicateOf = duplicateOf
+    }
+
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let status = json["status"]?.stringValue.flatMap(Status.init) else { return nil }
+        self.init(id: id, status: status, duplicateOf: json["duplicate_of"]?.stringValue)
+    }
+}
+
+/// The rows a search may return.
+struct SearchFilter: Sendable {
+    var scope: Scope?
+    var conversationID: String?
+
+    func admits(_ row: IndexedRow) -> Bool {
+        if let scope, row.scope != scope { return false }
+        if let conversationID, row.conversationID != conversationID { return false }
+        return true
+    }
+}
+
+/// One search hit.
+struct SearchHit: Sendable {
+    var row: IndexedRow
+    var score: Float
+}

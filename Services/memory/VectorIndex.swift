@@ -1,0 +1,113 @@
+import NIOConcurrencyHelpers
+
+/// The in-memory search index: each owner's vectors, loaded lazily from
+/// memory.db and kept under a byte budget with least-recently-used eviction.
+///
+/// memory.db stays the truth: writes go to the database first, then here.
+/// A load that raced with a write for the same owner is not kept (its
+/// snapshot may lack the write); the next search loads again.
+final class VectorIndex: Sendable {
+    struct Statistics: Sendable {
+        var bytes = 0
+        var owners = 0
+        var hits = 0
+        var misses = 0
+        var evictions = 0
+    }
+
+    private struct Entry {
+        var vectors: OwnerVectors
+        var lastUsed: UInt64
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var versions: [String: UInt64] = [:]
+        var clock: UInt64 = 0
+        var statistics = Statistics()
+    }
+
+    let budgetBytes: Int
+    private let state = NIOLockedValueBox(State())
+
+    init(budgetBytes: Int) {
+        self.budgetBytes = budgetBytes
+    }
+
+    /// The owner's vectors if loaded (a hit), and the write version to hand to ``store(_:for:ifVersion:)`` after a miss.
+    func lookup(_ owner: String) -> (vectors: OwnerVectors?, version: UInt64) {
+        state.withLockedValue { state in
+            state.clock += 1
+            let version = state.versions[owner, default: 0]
+            guard var entry = state.entries[owner] else {
+                state.statistics.misses += 1
+                return (nil, version)
+            }
+            entry.lastUsed = state.clock
+            state.entries[owner] = entry
+            state.statistics.hits += 1
+            return (entry.vectors, version)
+        }
+    }
+
+    /// Keeps a freshly loaded snapshot unless a write for the owner happened since `version`.
+    func store(_ vectors: OwnerVectors, for owner: String, ifVersion version: UInt64) {
+        state.withLockedValue { state in
+            guard state.versions[owner, default: 0] == version, vectors.bytes <= budgetBytes else { return }
+            state.clock += 1
+            if let old = state.entries[owner] { state.statistics.bytes -= old.vectors.bytes }
+            state.entries[owner] = Entry(vectors: vectors, lastUsed: state.clock)
+            state.statistics.bytes += vectors.bytes
+            Self.evict(&state, budget: budgetBytes, keeping: owner)
+        }
+    }
+
+    /// Applies a committed write to the owner's vectors, if they are loaded.
+    func update(_ owner: String, _ change: (inout OwnerVectors) -> Void) {
+        state.withLockedValue { state in
+            state.versions[owner, default: 0] += 1
+            guard var entry = state.entries[owner] else { return }
+            state.statistics.bytes -= entry.vectors.bytes
+            change(&entry.vectors)
+            state.statistics.bytes += entry.vectors.bytes
+            state.entries[owner] = entry
+            Self.evict(&state, budget: budgetBytes, keeping: nil)
+        }
+    }
+
+    /// Drops an owner's vectors (after a failed write, or when the owner is forgotten).
+    func invalidate(_ owner: String) {
+        state.withLockedValue { state in
+            state.versions[owner, default: 0] += 1
+            if let old = state.entries.removeValue(forKey: owner) { state.statistics.bytes -= old.vectors.bytes }
+        }
+    }
+
+    /// Drops everything; returns the bytes freed.
+    func clear() -> Int {
+        state.withLockedValue { state in
+            let freed = state.statistics.bytes
+            for owner in state.entries.keys { state.versions[owner, default: 0] += 1 }
+            state.entries.removeAll()
+            state.statistics.bytes = 0
+            return freed
+        }
+    }
+
+    var statistics: Statistics {
+        state.withLockedValue { state in
+            var statistics = state.statistics
+            statistics.owners = state.entries.count
+            return statistics
+        }
+    }
+
+    private static func evict(_ state: inout State, budget: Int, keeping kept: String?) {
+        while state.statistics.bytes > budget {
+            guard let victim = state.entries.filter({ $0.key != kept }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) else { return }
+            state.entries[victim.key] = nil
+            state.statistics.bytes -= victim.value.vectors.bytes
+            state.statistics.evictions += 1
+        }
+    }
+}

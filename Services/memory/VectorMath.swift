@@ -1,0 +1,48 @@
+/// The few vector operations search needs, written for the compiler to vectorize.
+enum VectorMath {
+    /// The dot product of two equally long vectors (cosine, for L2-normalized ones).
+    @inline(__always)
+    static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
+        var sums = SIMD8<Float>()
+        let count = a.count
+        var index = 0
+        while index + 8 <= count {
+            let x = UnsafeRawPointer(a.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+            let y = UnsafeRawPointer(b.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+            sums += x * y
+            index += 8
+        }
+        var total = sums.sum()
+        while index < count {
+            total += a[index] * b[index]
+            index += 1
+        }
+        return total
+    }
+
+    /// `vector` scaled to length 1 (a zero vector stays zero).
+    static func normalized(_ vector: [Float]) -> [Float] {
+        let length = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard length > 0 else { return vector }
+        return vector.map { $0 / length }
+    }
+
+    /// Float32 little-endian bytes, as stored in the `embedding` BLOB.
+    static func bytes(of vector: [Float]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    /// Reads a vector back from its BLOB bytes.
+    static func vector(from bytes: some Collection<UInt8>) -> [Float] {
+        let array = Array(bytes)
+        return stride(from: 0, to: array.count - 3, by: 4).map { offset in
+            let bits = UInt32(array[offset]) | UInt32(array[offset + 1]) << 8 | UInt32(array[offset + 2]) << 16 | UInt32(array[offset + 3]) << 24
+            return Float(bitPattern: bits)
+        }
+    }
+}
