@@ -1,3 +1,4 @@
+import Foundation
 import MamiCore
 
 /// Reads and validates request fields; every failure is a ``FieldError`` naming the field,
@@ -39,20 +40,31 @@ struct MemoryRequestReader: Sendable {
         return scope
     }
 
-    /// A caller's own embedding: the recorded dimension, finite values, not all zero; returned L2-normalized.
+    /// A caller's own embedding, as `embedding` (an array of numbers) or `embedding_b64`
+    /// (base64 of little-endian float32 values, compact for bulk imports): the recorded
+    /// dimension, finite values, not all zero; returned L2-normalized.
     func embedding(_ members: [String: JSONValue]) throws -> [Float]? {
+        if let encoded = try members.optionalString("embedding_b64") { return try checkedVector(decode(encoded), field: "embedding_b64") }
         guard let value = members["embedding"], value != .null else { return nil }
         guard case .array(let elements) = value else { throw FieldError(field: "embedding", problem: "must be an array of numbers") }
-        guard elements.count == dimension else {
-            throw FieldError(field: "embedding", problem: "must have \(dimension) values, not \(elements.count)")
-        }
         let vector = try elements.map { element -> Float in
             guard let number = element.doubleValue else { throw FieldError(field: "embedding", problem: "must hold only numbers") }
-            let float = Float(number)
-            guard float.isFinite else { throw FieldError(field: "embedding", problem: "must hold only finite numbers") }
-            return float
+            return Float(number)
         }
-        guard vector.contains(where: { $0 != 0 }) else { throw FieldError(field: "embedding", problem: "must not be all zeros") }
+        return try checkedVector(vector, field: "embedding")
+    }
+
+    private func decode(_ encoded: String) throws -> [Float] {
+        guard let data = Data(base64Encoded: encoded), data.count % 4 == 0 else {
+            throw FieldError(field: "embedding_b64", problem: "must be base64 of little-endian float32 values")
+        }
+        return VectorMath.vector(from: data)
+    }
+
+    private func checkedVector(_ vector: [Float], field: String) throws -> [Float] {
+        guard vector.count == dimension else { throw FieldError(field: field, problem: "must have \(dimension) values, not \(vector.count)") }
+        guard vector.allSatisfy(\.isFinite) else { throw FieldError(field: field, problem: "must hold only finite numbers") }
+        guard vector.contains(where: { $0 != 0 }) else { throw FieldError(field: field, problem: "must not be all zeros") }
         return VectorMath.normalized(vector)
     }
 

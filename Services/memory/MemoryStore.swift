@@ -30,50 +30,49 @@ struct MemoryStore: Sendable {
         if let sourceID = memory.sourceID, let replay = try receipt(owner: memory.owner, sourceID: sourceID, db) {
             return replay
         }
-        let outcome = try deduplicate(memory, embedding: embedding, db) ?? insert(memory, embedding: embedding, db)
+        let normalized = TextNormalizer.normalize(memory.text)
+        let outcome = try deduplicate(memory, normalized: normalized, embedding: embedding, db)
+            ?? insert(memory, hash: TextNormalizer.hash(ofNormalized: normalized), embedding: embedding, db)
         if let sourceID = memory.sourceID {
-            try db.execute(
-                sql: "INSERT INTO add_receipts (owner, source_id, answer, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [memory.owner, sourceID, outcome.json.jsonText, Date().timeIntervalSince1970])
+            try db.cachedStatement(sql: "INSERT INTO add_receipts (owner, source_id, answer, created_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [memory.owner, sourceID, outcome.json.jsonText, Date().timeIntervalSince1970])
         }
         return outcome
     }
 
     private func receipt(owner: String, sourceID: String, _ db: Database) throws -> AddOutcome? {
-        let answer = try String.fetchOne(
-            db, sql: "SELECT answer FROM add_receipts WHERE owner = ? AND source_id = ?", arguments: [owner, sourceID])
+        let statement = try db.cachedStatement(sql: "SELECT answer FROM add_receipts WHERE owner = ? AND source_id = ?")
+        let answer = try String.fetchOne(statement, arguments: [owner, sourceID])
         return try answer.flatMap { AddOutcome(json: try JSONValue(parsing: $0)) }
     }
 
     /// An exact duplicate (same normalized text) or a near one (cosine ≥ threshold)
     /// in the same owner, scope and conversation; nil when the memory is new.
-    private func deduplicate(_ memory: NewMemory, embedding: [Float], _ db: Database) throws -> AddOutcome? {
-        let normalized = TextNormalizer.normalize(memory.text)
+    private func deduplicate(_ memory: NewMemory, normalized: String, embedding: [Float], _ db: Database) throws -> AddOutcome? {
+        let statement = try db.cachedStatement(
+            sql: "SELECT id, text FROM memories WHERE owner = ? AND text_hash = ? AND scope = ? AND conversation_id IS ?")
         let sameHash = try Row.fetchAll(
-            db,
-            sql: "SELECT id, text FROM memories WHERE owner = ? AND text_hash = ? AND scope = ? AND conversation_id IS ?",
-            arguments: [memory.owner, TextNormalizer.hash(ofNormalized: normalized), memory.scope.rawValue, memory.conversationID])
+            statement, arguments: [memory.owner, TextNormalizer.hash(ofNormalized: normalized), memory.scope.rawValue, memory.conversationID])
         if let twin = sameHash.first(where: { TextNormalizer.normalize($0["text"]) == normalized }) {
             return AddOutcome(id: twin["id"], status: .duplicate)
         }
         let filter = SearchFilter(scope: memory.scope, conversationID: memory.conversationID)
         let nearest = try vectors(of: memory.owner, db).search(embedding, k: 1, filter: filter, deadline: .distantFuture).first
         guard let nearest, nearest.score >= nearDuplicateThreshold else { return nil }
-        try db.execute(sql: "UPDATE memories SET updated_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, nearest.row.id])
+        try db.cachedStatement(sql: "UPDATE memories SET updated_at = ? WHERE id = ?")
+            .execute(arguments: [Date().timeIntervalSince1970, nearest.row.id])
         return AddOutcome(id: nearest.row.id, status: .merged, duplicateOf: nearest.row.id)
     }
 
-    private func insert(_ memory: NewMemory, embedding: [Float], _ db: Database) throws -> AddOutcome {
+    private func insert(_ memory: NewMemory, hash: String, embedding: [Float], _ db: Database) throws -> AddOutcome {
         let id = UUID().uuidString.lowercased()
         let now = Date().timeIntervalSince1970
-        let hash = TextNormalizer.hash(ofNormalized: TextNormalizer.normalize(memory.text))
-        try db.execute(
-            sql: """
-                INSERT INTO memories (id, owner, scope, conversation_id, text, text_hash, embedding, source_id, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [id, memory.owner, memory.scope.rawValue, memory.conversationID, memory.text, hash,
-                        Data(VectorMath.bytes(of: embedding)), memory.sourceID, now, now])
+        try db.cachedStatement(sql: """
+            INSERT INTO memories (id, owner, scope, conversation_id, text, text_hash, embedding, source_id, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+            .execute(arguments: [id, memory.owner, memory.scope.rawValue, memory.conversationID, memory.text, hash,
+                                 Data(VectorMath.bytes(of: embedding)), memory.sourceID, now, now])
         let row = IndexedRow(seq: db.lastInsertedRowID, id: id, scope: memory.scope, conversationID: memory.conversationID,
                              text: memory.text, createdAt: now)
         index.update(memory.owner) { $0.append(row, vector: embedding) }

@@ -67,9 +67,11 @@ struct SearchFilter: Sendable {
     var scope: Scope?
     var conversationID: String?
 
-    func admits(_ row: IndexedRow) -> Bool {
-        if let scope, row.scope != scope { return false }
-        if let conversationID, row.conversationID != conversationID { return false }
+    var isEmpty: Bool { scope == nil && conversationID == nil }
+
+    func admits(scope rowScope: Scope, conversationID rowConversation: String?) -> Bool {
+        if let scope, rowScope != scope { return false }
+        if let conversationID, rowConversation != conversationID { return false }
         return true
     }
 }

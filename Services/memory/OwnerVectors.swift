@@ -38,11 +38,15 @@ struct OwnerVectors: Sendable {
         var best = TopK(k: k)
         try query.withUnsafeBufferPointer { queryBuffer in
             try vectors.withUnsafeBufferPointer { all in
-                for (position, row) in rows.enumerated() {
-                    if position & 1023 == 1023, NIODeadline.now() > deadline { throw SearchDeadlinePassed() }
-                    guard filter.admits(row) else { continue }
-                    let vector = UnsafeBufferPointer(rebasing: all[position * dimension..<(position + 1) * dimension])
-                    best.offer(position, score: VectorMath.dot(queryBuffer, vector))
+                try rows.withUnsafeBufferPointer { rowBuffer in
+                    for position in 0..<rowBuffer.count {
+                        if position & 1023 == 1023, NIODeadline.now() > deadline { throw SearchDeadlinePassed() }
+                        if !filter.isEmpty, !filter.admits(scope: rowBuffer[position].scope, conversationID: rowBuffer[position].conversationID) {
+                            continue
+                        }
+                        let vector = UnsafeBufferPointer(rebasing: all[position * dimension..<(position + 1) * dimension])
+                        best.offer(position, score: VectorMath.dot(queryBuffer, vector))
+                    }
                 }
             }
         }

@@ -39,14 +39,13 @@ final class VectorIndex: Sendable {
         state.withLockedValue { state in
             state.clock += 1
             let version = state.versions[owner, default: 0]
-            guard var entry = state.entries[owner] else {
+            guard state.entries[owner] != nil else {
                 state.statistics.misses += 1
                 return (nil, version)
             }
-            entry.lastUsed = state.clock
-            state.entries[owner] = entry
+            state.entries[owner]!.lastUsed = state.clock
             state.statistics.hits += 1
-            return (entry.vectors, version)
+            return (state.entries[owner]!.vectors, version)
         }
     }
 
@@ -66,11 +65,10 @@ final class VectorIndex: Sendable {
     func update(_ owner: String, _ change: (inout OwnerVectors) -> Void) {
         state.withLockedValue { state in
             state.versions[owner, default: 0] += 1
-            guard var entry = state.entries[owner] else { return }
-            state.statistics.bytes -= entry.vectors.bytes
-            change(&entry.vectors)
-            state.statistics.bytes += entry.vectors.bytes
-            state.entries[owner] = entry
+            guard let before = state.entries[owner]?.vectors.bytes else { return }
+            // Mutate in place: a copied-out entry would make every append copy the owner's whole array.
+            change(&state.entries[owner]!.vectors)
+            state.statistics.bytes += state.entries[owner]!.vectors.bytes - before
             Self.evict(&state, budget: budgetBytes, keeping: nil)
         }
     }

@@ -37,12 +37,13 @@ enum VectorMath {
         return bytes
     }
 
-    /// Reads a vector back from its BLOB bytes.
+    /// Reads a vector back from its BLOB bytes (float32, little-endian).
     static func vector(from bytes: some Collection<UInt8>) -> [Float] {
         let array = Array(bytes)
-        return stride(from: 0, to: array.count - 3, by: 4).map { offset in
-            let bits = UInt32(array[offset]) | UInt32(array[offset + 1]) << 8 | UInt32(array[offset + 2]) << 16 | UInt32(array[offset + 3]) << 24
-            return Float(bitPattern: bits)
+        return array.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { index in
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+            }
         }
     }
 }

@@ -271,10 +271,49 @@ struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard consumeDigits() > 0 else { throw fail("invalid exponent") }
         }
+        if let fast = fastNumber(start..<index, isInteger: isInteger) { return fast }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let integer = Int64(text) { return .int(integer) }
         guard let double = Double(text), double.isFinite else { throw fail("number out of range") }
         return .double(double)
+    }
+
+    /// Exact conversion without strtod for the common case (Clinger's fast path):
+    /// at most 15 significant digits and a decimal exponent within ±22, where one
+    /// multiplication or division of two exactly representable doubles is correctly
+    /// rounded. Anything else returns nil and takes the general path.
+    func fastNumber(_ range: Range<Int>, isInteger: Bool) -> JSONValue? {
+        var position = range.lowerBound
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var exponent = 0
+        var seenPoint = false
+        while position < range.upperBound {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: ".") {
+                seenPoint = true
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                if mantissa != 0 || byte != UInt8(ascii: "0") { digits += 1 }
+                guard digits <= 15 else { return nil }
+                mantissa = mantissa * 10 + Int64(byte - UInt8(ascii: "0"))
+                if seenPoint { exponent -= 1 }
+            } else {
+                return nil  // an exponent part: leave it to the general path
+            }
+            position += 1
+        }
+        if isInteger { return .int(negative ? -mantissa : mantissa) }
+        guard exponent >= -22 else { return nil }
+        let magnitude = Double(mantissa) / Self.powersOfTen[-exponent]
+        return .double(negative ? -magnitude : magnitude)
+    }
+
+    static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
     }
 
     mutating func consumeDigits() -> Int {

@@ -10,7 +10,14 @@ import NIOPosix
 /// Prints one JSON object per measurement; `scripts/bench.sh` runs it beside the C floor.
 @main
 struct MamiBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mami-bench", abstract: "Measure RPC round trips and throughput over a Unix socket.")
+    static let configuration = CommandConfiguration(
+        commandName: "mami-bench", abstract: "Benchmarks of Mami's services.",
+        subcommands: [WireBench.self, MemoryBench.self], defaultSubcommand: WireBench.self)
+}
+
+/// Round trips, throughput, deadline and down-peer figures of RPCClient against a service socket.
+struct WireBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "wire", abstract: "Measure RPC round trips and throughput over a Unix socket.")
 
     @Option(help: "The service socket.") var socket: String
     @Option(help: "The method to call.") var method = "sys.health"
@@ -125,8 +132,9 @@ struct MamiBench: AsyncParsableCommand {
         unlink(path)
     }
 
-    func microseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1e6 + Double(attoseconds) / 1e12
-    }
+}
+
+func microseconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) * 1e6 + Double(attoseconds) / 1e12
 }
