@@ -16,9 +16,11 @@ struct MemoryStore: Sendable {
     /// Adds each memory (with its embedding) in one transaction; see ``AddOutcome``.
     func add(_ items: [(memory: NewMemory, embedding: [Float])]) async throws -> [AddOutcome] {
         let owners = Set(items.map(\.memory.owner))
+        // Work that needs no database is done before taking the single writer.
+        let prepared = items.map { PreparedMemory(memory: $0.memory, embedding: $0.embedding) }
         do {
             return try await database.write { db in
-                try items.map { try addOne($0.memory, embedding: $0.embedding, db) }
+                try prepared.map { try addOne($0, db) }
             }
         } catch {
             for owner in owners { index.invalidate(owner) }  // the index may hold rows that were rolled back
@@ -26,13 +28,12 @@ struct MemoryStore: Sendable {
         }
     }
 
-    private func addOne(_ memory: NewMemory, embedding: [Float], _ db: Database) throws -> AddOutcome {
+    private func addOne(_ prepared: PreparedMemory, _ db: Database) throws -> AddOutcome {
+        let memory = prepared.memory
         if let sourceID = memory.sourceID, let replay = try receipt(owner: memory.owner, sourceID: sourceID, db) {
             return replay
         }
-        let normalized = TextNormalizer.normalize(memory.text)
-        let outcome = try deduplicate(memory, normalized: normalized, embedding: embedding, db)
-            ?? insert(memory, hash: TextNormalizer.hash(ofNormalized: normalized), embedding: embedding, db)
+        let outcome = try deduplicate(prepared, db) ?? insert(prepared, db)
         if let sourceID = memory.sourceID {
             try db.cachedStatement(sql: "INSERT INTO add_receipts (owner, source_id, answer, created_at) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [memory.owner, sourceID, outcome.json.jsonText, Date().timeIntervalSince1970])
@@ -48,31 +49,31 @@ struct MemoryStore: Sendable {
 
     /// An exact duplicate (same normalized text) or a near one (cosine ≥ threshold)
     /// in the same owner, scope and conversation; nil when the memory is new.
-    private func deduplicate(_ memory: NewMemory, normalized: String, embedding: [Float], _ db: Database) throws -> AddOutcome? {
+    private func deduplicate(_ prepared: PreparedMemory, _ db: Database) throws -> AddOutcome? {
+        let memory = prepared.memory
         let statement = try db.cachedStatement(
             sql: "SELECT id, text FROM memories WHERE owner = ? AND text_hash = ? AND scope = ? AND conversation_id IS ?")
-        let sameHash = try Row.fetchAll(
-            statement, arguments: [memory.owner, TextNormalizer.hash(ofNormalized: normalized), memory.scope.rawValue, memory.conversationID])
-        if let twin = sameHash.first(where: { TextNormalizer.normalize($0["text"]) == normalized }) {
+        let sameHash = try Row.fetchAll(statement, arguments: [memory.owner, prepared.hash, memory.scope.rawValue, memory.conversationID])
+        if let twin = sameHash.first(where: { TextNormalizer.normalize($0["text"]) == prepared.normalized }) {
             return AddOutcome(id: twin["id"], status: .duplicate)
         }
         let filter = SearchFilter(scope: memory.scope, conversationID: memory.conversationID)
-        let nearest = try vectors(of: memory.owner, db).search(embedding, k: 1, filter: filter, deadline: .distantFuture).first
-        guard let nearest, nearest.score >= nearDuplicateThreshold else { return nil }
+        let nearest = try vectors(of: memory.owner, db).best(atLeast: nearDuplicateThreshold, to: prepared.embedding, filter: filter)
+        guard let nearest else { return nil }
         try db.cachedStatement(sql: "UPDATE memories SET updated_at = ? WHERE id = ?")
             .execute(arguments: [Date().timeIntervalSince1970, nearest.row.id])
         return AddOutcome(id: nearest.row.id, status: .merged, duplicateOf: nearest.row.id)
     }
 
-    private func insert(_ memory: NewMemory, hash: String, embedding: [Float], _ db: Database) throws -> AddOutcome {
-        let id = UUID().uuidString.lowercased()
+    private func insert(_ prepared: PreparedMemory, _ db: Database) throws -> AddOutcome {
+        let (memory, id, hash, embedding) = (prepared.memory, prepared.id, prepared.hash, prepared.embedding)
         let now = Date().timeIntervalSince1970
         try db.cachedStatement(sql: """
             INSERT INTO memories (id, owner, scope, conversation_id, text, text_hash, embedding, source_id, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
             .execute(arguments: [id, memory.owner, memory.scope.rawValue, memory.conversationID, memory.text, hash,
-                                 Data(VectorMath.bytes(of: embedding)), memory.sourceID, now, now])
+                                 prepared.blob, memory.sourceID, now, now])
         let row = IndexedRow(seq: db.lastInsertedRowID, id: id, scope: memory.scope, conversationID: memory.conversationID,
                              text: memory.text, createdAt: now)
         index.update(memory.owner) { $0.append(row, vector: embedding) }
@@ -123,3 +124,22 @@ struct MemoryStore: Sendable {
     }
 }
 
+
+/// A memory with everything computed that the writer does not need to compute.
+struct PreparedMemory: Sendable {
+    var memory: NewMemory
+    var embedding: [Float]
+    var normalized: String
+    var hash: String
+    var blob: Data
+    var id: String
+
+    init(memory: NewMemory, embedding: [Float]) {
+        self.memory = memory
+        self.embedding = embedding
+        normalized = TextNormalizer.normalize(memory.text)
+        hash = TextNormalizer.hash(ofNormalized: normalized)
+        blob = Data(VectorMath.bytes(of: embedding))
+        id = UUID().uuidString.lowercased()
+    }
+}

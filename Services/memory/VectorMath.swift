@@ -29,12 +29,7 @@ enum VectorMath {
 
     /// Float32 little-endian bytes, as stored in the `embedding` BLOB.
     static func bytes(of vector: [Float]) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(vector.count * 4)
-        for value in vector {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-        }
-        return bytes
+        vector.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Array($0) }
     }
 
     /// Reads a vector back from its BLOB bytes (float32, little-endian).

@@ -81,7 +81,7 @@ struct MemoryBench: AsyncParsableCommand {
     func timedQueries(_ data: [(owner: String, text: String, vector: [Float])], _ client: RPCClient,
                       _ generator: inout BenchGenerator) async throws -> ([Double], Double) {
         var latencies: [Double] = []
-        var found = 0
+        var answers: [(owner: String, query: [Float], returned: Set<String>)] = []
         for round in 0..<(queries + 20) {
             let owner = "owner-\(Int.random(in: 0..<owners, using: &generator))"
             let query = randomUnitVector(&generator)
@@ -91,8 +91,11 @@ struct MemoryBench: AsyncParsableCommand {
             let elapsed = microseconds(clock.now - start)
             guard round >= 20 else { continue }  // warm-up
             latencies.append(elapsed)
-            let returned = Set((answer["results"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue })
-            found += exactTopK(data, owner: owner, query: query).filter { returned.contains($0) }.count
+            answers.append((owner, query, Set((answer["results"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue })))
+        }
+        // Recall against a brute-force answer, computed after the timed queries.
+        let found = answers.reduce(0) { total, answer in
+            total + exactTopK(data, owner: answer.owner, query: answer.query).filter { answer.returned.contains($0) }.count
         }
         return (latencies.sorted(), Double(found) / Double(queries * k))
     }
