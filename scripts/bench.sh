@@ -47,3 +47,11 @@ measure memory "$work/run/memory.sock"
 python3 scripts/bench_report.py "$results" "make bench (BENCH_COUNT=$COUNT BENCH_SECONDS=$SECONDS_PER_RUN BENCH_WINDOW=$WINDOW)" > "$work/section.md"
 cat "$work/section.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/section.md"
+
+# Memory at the anchor's shape: 100 000 memories, 100 owners, 200 single queries, k = 5.
+MEMORIES="${BENCH_MEMORIES:-100000}"
+mkdir -p "$work/memory"
+"$bin/mami-bench" memory --service "$bin/mami-memory" --directory "$work/memory" --count "$MEMORIES" > "$work/memory.json"
+python3 scripts/bench_report.py --memory "$work/memory.json" "make bench (BENCH_MEMORIES=$MEMORIES)" > "$work/memory.md"
+cat "$work/memory.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/memory.md"

@@ -1,7 +1,8 @@
-"""Formats scripts/bench.sh results as the "Wire" section of BENCHMARKS.md.
+"""Formats scripts/bench.sh results as sections of BENCHMARKS.md.
 
-    bench_report.py RESULTS.jsonl COMMAND      prints the section
-    bench_report.py --update FILE SECTION.md   replaces the section in FILE
+    bench_report.py RESULTS.jsonl COMMAND           prints the "Wire" section
+    bench_report.py --memory RESULT.json COMMAND    prints the "Memory" section
+    bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
 import datetime
 import json
@@ -9,6 +10,30 @@ import os
 import sys
 
 BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
+MEMORY_BEGIN, MEMORY_END = "<!-- memory:begin -->", "<!-- memory:end -->"
+
+
+def memory_section(path, command):
+    r = json.load(open(path))
+    rows = [
+        ("insert (batched, `embedding_b64`, 100 per call, 4 calls in flight)", f"{r['insert_seconds']:.1f} s", "≤ 10 s", "111 s"),
+        ("search p50, over the socket", f"{r['search_p50_us'] / 1000:.2f} ms", "≤ 0.5 ms", "68 ms"),
+        ("search p99, over the socket", f"{r['search_p99_us'] / 1000:.2f} ms", "≤ 2 ms", "87 ms"),
+        (f"recall@{r['k']}", f"{r['recall_at_k']:.2f}", "1.0", "0.98"),
+        ("first query after a restart", f"{r['first_query_after_restart_us'] / 1000:.1f} ms", "≤ 500 ms", "—"),
+        ("resident memory after the load", f"{r['resident_bytes'] / 1048576:.0f} MB", "≤ 300 MB", "—"),
+    ]
+    out = [MEMORY_BEGIN, "## Memory: owner-filtered exact search at 100 000 memories", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build.")
+    out.append(f"{r['count']:,} memories with random L2-normalized 384-d embeddings passed in by the client, {r['owners']} owners, "
+               f"{r['queries']} queries with random owners timed one at a time after 20 warm-up queries (`Tools/mami-bench/MemoryBench.swift`).")
+    out.append("")
+    out.append("| measure | Mami | target | ChromaDB 1.5.9, same data |")
+    out.append("|---|---|---|---|")
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    out.append(MEMORY_END)
+    return "\n".join(out) + "\n"
+
 
 
 def section(path, command):
@@ -58,9 +83,10 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    begin, end = (MEMORY_BEGIN, MEMORY_END) if new.startswith(MEMORY_BEGIN) else (BEGIN, END)
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + new.strip() + tail
     else:
         text = text.rstrip() + "\n\n" + new
@@ -70,5 +96,7 @@ def update(path, section_path):
 if __name__ == "__main__":
     if sys.argv[1] == "--update":
         update(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "--memory":
+        print(memory_section(sys.argv[2], sys.argv[3]), end="")
     else:
         print(section(sys.argv[1], sys.argv[2]), end="")
