@@ -32,6 +32,34 @@ enum MemoryMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("0003_documents") { db in
+            try db.execute(sql: """
+                CREATE TABLE documents (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    owner TEXT NOT NULL,
+                    scope TEXT NOT NULL CHECK (scope IN ('user', 'conversation', 'global')),
+                    conversation_id TEXT,
+                    title TEXT NOT NULL,
+                    chunk_count INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX documents_by_owner ON documents (owner, seq);
+                CREATE TABLE doc_chunks (
+                    seq INTEGER PRIMARY KEY,
+                    document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+                    owner TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    conversation_id TEXT,
+                    ordinal INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    embedding BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX doc_chunks_by_owner ON doc_chunks (owner, seq);
+                CREATE INDEX doc_chunks_by_document ON doc_chunks (document_id);
+                """)
+        }
         return migrator
     }
 }

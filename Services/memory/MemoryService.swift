@@ -23,6 +23,8 @@ enum MemoryService {
                 embedderIdentity.withLockedValue { $0 = embedder.identity }
                 let reader = MemoryRequestReader(dimension: dimension, maxTextBytes: configuration.maxTextBytes)
                 MemoryMethods(store: memoryStore, embedder: embedder, reader: reader).register(into: &methods)
+                let documents = DocumentStore(database: environment.database, index: memoryStore.index, dimension: dimension)
+                DocumentMethods(store: documents, embedder: embedder, reader: reader).register(into: &methods)
                 environment.logger.info("memory ready", metadata: ["embedder": "\(embedder.identity)", "dimension": "\(dimension)"])
             },
             stats: { _ in
@@ -44,6 +46,8 @@ enum MemoryService {
         return [
             "memories": .int(Int64(counts.memories)),
             "owners": .int(Int64(counts.owners)),
+            "documents": .int(Int64(counts.documents)),
+            "chunks": .int(Int64(counts.chunks)),
             "embedder": .string(embedder),
             "dimension": .int(Int64(store.dimension)),
             "index": [

@@ -38,27 +38,34 @@ extension MemoryStore {
             try db.execute(sql: "DELETE FROM memories WHERE owner = ? AND id = ?", arguments: [owner, id])
             return db.changesCount > 0
         }
-        if deleted { index.update(owner) { $0.remove(ids: [id]) } }
+        if deleted { index.update(.memories(owner)) { $0.remove(ids: [id]) } }
         return deleted
     }
 
-    /// Erases everything the owner has (memories and add receipts); returns the memories removed.
+    /// Erases everything the owner has (memories, add receipts, documents); returns the memories removed.
     func forget(owner: String) async throws -> Int {
-        defer { index.invalidate(owner) }
+        defer {
+            index.invalidate(.memories(owner))
+            index.invalidate(.documents(owner))
+        }
         return try await database.write { db in
             try db.execute(sql: "DELETE FROM memories WHERE owner = ?", arguments: [owner])
             let removed = db.changesCount
             try db.execute(sql: "DELETE FROM add_receipts WHERE owner = ?", arguments: [owner])
+            try db.execute(sql: "DELETE FROM doc_chunks WHERE owner = ?", arguments: [owner])
+            try db.execute(sql: "DELETE FROM documents WHERE owner = ?", arguments: [owner])
             return removed
         }
     }
 
     /// Row counts for `sys.stats`.
-    func counts() async throws -> (memories: Int, owners: Int) {
+    func counts() async throws -> (memories: Int, owners: Int, documents: Int, chunks: Int) {
         try await database.read { db in
             let memories = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM memories") ?? 0
             let owners = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT owner) FROM memories") ?? 0
-            return (memories, owners)
+            let documents = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0
+            let chunks = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM doc_chunks") ?? 0
+            return (memories, owners, documents, chunks)
         }
     }
 }

@@ -23,7 +23,7 @@ struct MemoryStore: Sendable {
                 try prepared.map { try addOne($0, db) }
             }
         } catch {
-            for owner in owners { index.invalidate(owner) }  // the index may hold rows that were rolled back
+            for owner in owners { index.invalidate(.memories(owner)) }  // the index may hold rows that were rolled back
             throw error
         }
     }
@@ -76,16 +76,16 @@ struct MemoryStore: Sendable {
                                  prepared.blob, memory.sourceID, now, now])
         let row = IndexedRow(seq: db.lastInsertedRowID, id: id, scope: memory.scope, conversationID: memory.conversationID,
                              text: memory.text, createdAt: now)
-        index.update(memory.owner) { $0.append(row, vector: embedding) }
+        index.update(.memories(memory.owner)) { $0.append(row, vector: embedding) }
         return AddOutcome(id: id, status: .added)
     }
 
     /// The owner's vectors from the index, or loaded through `db` (and kept when the budget allows).
     func vectors(of owner: String, _ db: Database) throws -> OwnerVectors {
-        let (cached, version) = index.lookup(owner)
+        let (cached, version) = index.lookup(.memories(owner))
         if let cached { return cached }
         let loaded = try load(owner, db)
-        index.store(loaded, for: owner, ifVersion: version)
+        index.store(loaded, for: .memories(owner), ifVersion: version)
         return loaded
     }
 
@@ -108,13 +108,13 @@ struct MemoryStore: Sendable {
     /// Exact top-k for the owner among rows the filter admits; stops with
     /// "deadline exceeded" when the deadline passes mid-scan.
     func search(owner: String, query: [Float], k: Int, filter: SearchFilter, deadline: NIODeadline) async throws -> [SearchHit] {
-        let (cached, version) = index.lookup(owner)
+        let (cached, version) = index.lookup(.memories(owner))
         var vectors: OwnerVectors
         if let cached {
             vectors = cached
         } else {
             vectors = try await database.read { db in try self.load(owner, db) }
-            index.store(vectors, for: owner, ifVersion: version)
+            index.store(vectors, for: .memories(owner), ifVersion: version)
         }
         do {
             return try vectors.search(query, k: k, filter: filter, deadline: deadline)

@@ -1,5 +1,19 @@
 import NIOConcurrencyHelpers
 
+/// What the index keeps vectors of: one owner's memories, or one owner's document chunks.
+struct IndexKey: Hashable, Sendable {
+    enum Kind: Hashable, Sendable {
+        case memories
+        case documents
+    }
+
+    var kind: Kind
+    var owner: String
+
+    static func memories(_ owner: String) -> IndexKey { IndexKey(kind: .memories, owner: owner) }
+    static func documents(_ owner: String) -> IndexKey { IndexKey(kind: .documents, owner: owner) }
+}
+
 /// The in-memory search index: each owner's vectors, loaded lazily from
 /// memory.db and kept under a byte budget with least-recently-used eviction.
 ///
@@ -21,8 +35,8 @@ final class VectorIndex: Sendable {
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
-        var versions: [String: UInt64] = [:]
+        var entries: [IndexKey: Entry] = [:]
+        var versions: [IndexKey: UInt64] = [:]
         var clock: UInt64 = 0
         var statistics = Statistics()
     }
@@ -35,7 +49,7 @@ final class VectorIndex: Sendable {
     }
 
     /// The owner's vectors if loaded (a hit), and the write version to hand to ``store(_:for:ifVersion:)`` after a miss.
-    func lookup(_ owner: String) -> (vectors: OwnerVectors?, version: UInt64) {
+    func lookup(_ owner: IndexKey) -> (vectors: OwnerVectors?, version: UInt64) {
         state.withLockedValue { state in
             state.clock += 1
             let version = state.versions[owner, default: 0]
@@ -50,7 +64,7 @@ final class VectorIndex: Sendable {
     }
 
     /// Keeps a freshly loaded snapshot unless a write for the owner happened since `version`.
-    func store(_ vectors: OwnerVectors, for owner: String, ifVersion version: UInt64) {
+    func store(_ vectors: OwnerVectors, for owner: IndexKey, ifVersion version: UInt64) {
         state.withLockedValue { state in
             guard state.versions[owner, default: 0] == version, vectors.bytes <= budgetBytes else { return }
             state.clock += 1
@@ -62,7 +76,7 @@ final class VectorIndex: Sendable {
     }
 
     /// Applies a committed write to the owner's vectors, if they are loaded.
-    func update(_ owner: String, _ change: (inout OwnerVectors) -> Void) {
+    func update(_ owner: IndexKey, _ change: (inout OwnerVectors) -> Void) {
         state.withLockedValue { state in
             state.versions[owner, default: 0] += 1
             guard let before = state.entries[owner]?.vectors.bytes else { return }
@@ -74,7 +88,7 @@ final class VectorIndex: Sendable {
     }
 
     /// Drops an owner's vectors (after a failed write, or when the owner is forgotten).
-    func invalidate(_ owner: String) {
+    func invalidate(_ owner: IndexKey) {
         state.withLockedValue { state in
             state.versions[owner, default: 0] += 1
             if let old = state.entries.removeValue(forKey: owner) { state.statistics.bytes -= old.vectors.bytes }
@@ -100,7 +114,7 @@ final class VectorIndex: Sendable {
         }
     }
 
-    private static func evict(_ state: inout State, budget: Int, keeping kept: String?) {
+    private static func evict(_ state: inout State, budget: Int, keeping kept: IndexKey?) {
         while state.statistics.bytes > budget {
             guard let victim = state.entries.filter({ $0.key != kept }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) else { return }
             state.entries[victim.key] = nil

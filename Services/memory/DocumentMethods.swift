@@ -1,0 +1,85 @@
+import MamiCore
+import MamiWire
+
+/// `doc.*`: documents for retrieval (RAG), documented in docs/protocol.md.
+struct DocumentMethods: Sendable {
+    var store: DocumentStore
+    var embedder: any Embedder
+    var reader: MemoryRequestReader
+    var chunker = Chunker()
+    static let maxDocumentBytes = 512 * 1024
+
+    func register(into methods: inout RPCMethods) {
+        methods.register("doc.ingest") { _, params in try await ingest(params) }
+        methods.register("doc.search") { context, params in try await search(params, context: context) }
+        methods.register("doc.list") { _, params in try await list(params) }
+        methods.register("doc.delete") { _, params in try await delete(params) }
+    }
+
+    /// `doc.ingest {owner, title, text, scope?, conversation_id?}` → `{"id","chunks"}`.
+    func ingest(_ params: JSONValue?) async throws -> JSONValue {
+        let members = try params.requireObject()
+        let document = try readDocument(members)
+        let chunks = chunker.chunks(of: document.text)
+        let embeddings = try await embedder.embed(chunks)
+        guard embeddings.count == chunks.count, embeddings.allSatisfy({ $0.count == reader.dimension }) else {
+            throw RPCError(.internalError, "the embedder \(embedder.identity) returned vectors that are not \(reader.dimension)-dimensional")
+        }
+        let id = try await store.ingest(document, chunks: chunks, embeddings: embeddings)
+        return ["id": .string(id), "chunks": .int(Int64(chunks.count))]
+    }
+
+    func readDocument(_ members: [String: JSONValue]) throws -> NewDocument {
+        let title = try members.requireString("title").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty, title.utf8.count <= 500 else { throw FieldError(field: "title", problem: "must hold 1 to 500 bytes") }
+        let text = try members.requireString("text")
+        guard text.contains(where: { !$0.isWhitespace }) else { throw FieldError(field: "text", problem: "must not be empty or whitespace") }
+        guard text.utf8.count <= Self.maxDocumentBytes else {
+            throw FieldError(field: "text", problem: "must be at most \(Self.maxDocumentBytes) bytes")
+        }
+        let scope = try reader.scope(members) ?? .user
+        let conversationID = try reader.identifier("conversation_id", members)
+        if scope == .conversation, conversationID == nil {
+            throw FieldError(field: "conversation_id", problem: "is required when scope is conversation")
+        }
+        return NewDocument(owner: try reader.owner(members), title: title, text: text, scope: scope, conversationID: conversationID)
+    }
+
+    /// `doc.search {owner, query | embedding, k?, scope?, conversation_id?}` → `{"results":[{"document_id","title","ordinal","text","score"}]}`.
+    func search(_ params: JSONValue?, context: RPCContext) async throws -> JSONValue {
+        let members = try params.requireObject()
+        let owner = try reader.owner(members)
+        let filter = SearchFilter(scope: try reader.scope(members), conversationID: try reader.identifier("conversation_id", members))
+        let k = try reader.k(members)
+        let query: [Float]
+        if let embedding = try reader.embedding(members) {
+            query = embedding
+        } else {
+            query = try await embedder.embed([try reader.text("query", members)])[0]
+        }
+        let hits = try await store.search(owner: owner, query: query, k: k, filter: filter, deadline: context.deadline)
+        return ["results": .array(hits.map(\.json))]
+    }
+
+    /// `doc.list {owner, cursor?, limit?}` → `{"items":[…],"next_cursor"}`, newest first.
+    func list(_ params: JSONValue?) async throws -> JSONValue {
+        let members = try params.requireObject()
+        let cursor = try members.optionalString("cursor").map { text -> Int64 in
+            guard let value = Int64(text), value > 0 else { throw FieldError(field: "cursor", problem: "is not a cursor from doc.list") }
+            return value
+        }
+        let limit = Int(try members.optionalInt("limit", in: 1...200) ?? 50)
+        let page = try await store.list(owner: try reader.owner(members), after: cursor, limit: limit)
+        return ["items": .array(page.items), "next_cursor": page.next.map { .string(String($0)) } ?? .null]
+    }
+
+    /// `doc.delete {owner, id}` → `{"deleted":true}`; -32004 when the owner has no such document.
+    func delete(_ params: JSONValue?) async throws -> JSONValue {
+        let members = try params.requireObject()
+        let id = try members.requireString("id")
+        guard try await store.delete(owner: try reader.owner(members), id: id) else {
+            throw RPCError(.notFound, "no document \(id) for this owner")
+        }
+        return ["deleted": true]
+    }
+}
