@@ -5,7 +5,7 @@ extension JSONValue {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
-        case .int(let value): output.append(contentsOf: String(value).utf8)
+        case .int(let value): Self.serialize(value, into: &output)
         case .double(let value): Self.serialize(value, into: &output)
         case .string(let value): Self.serialize(value, into: &output)
         case .array(let elements): Self.serialize(elements, into: &output)
@@ -23,6 +23,26 @@ extension JSONValue {
 
     /// Compact JSON text as a string.
     public var jsonText: String { String(decoding: serialized(), as: UTF8.self) }
+
+    /// Decimal digits written straight into the output, without an intermediate String.
+    static func serialize(_ value: Int64, into output: inout [UInt8]) {
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 1
+        var probe = magnitude
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
+        }
+        let start = output.count
+        output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        var index = start + digits - 1
+        repeat {
+            output[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            index -= 1
+        } while magnitude > 0
+    }
 
     static func serialize(_ value: Double, into output: inout [UInt8]) {
         guard value.isFinite else {

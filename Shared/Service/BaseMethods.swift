@@ -8,7 +8,7 @@ import NIOPosix
 extension RPCMethods {
     /// `sys.health`: the health report, answered from recorded check outcomes without waiting on anything.
     ///
-    /// Result: `{"status":"ok|degraded|failing","service","version","pid","uptime_s","checks":{name:{"ok","detail","latency_ms","age_ms"}}}`.
+    /// Result: `{"status":"ok|degraded|failing","service","version","pid","uptime_s","checks":{name:{"ok","detail","latency_us","age_ms"}}}`.
     mutating func registerHealth(_ health: HealthState) {
         registerImmediate("sys.health") { _ in health.report() }
     }

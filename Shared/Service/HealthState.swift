@@ -119,8 +119,8 @@ public final class HealthState: Sendable {
             checks[name] = [
                 "ok": .bool(passed),
                 "detail": .string(stale ? "stale: last checked \(format(age)) ago" : outcome.detail),
-                "latency_ms": .double(milliseconds(outcome.latency)),
-                "age_ms": .double(milliseconds(age)),
+                "latency_us": .int(Int64(milliseconds(outcome.latency) * 1000)),
+                "age_ms": .int(Int64(milliseconds(age))),
             ]
         }
         if snapshot.isEmpty { status = "failing" }
