@@ -68,14 +68,7 @@ struct DocumentStore: Sendable {
 
     /// Exact top-k chunks of the owner's documents; the deadline bounds the scan.
     func search(owner: String, query: [Float], k: Int, filter: SearchFilter, deadline: NIODeadline) async throws -> [ChunkHit] {
-        let (cached, version) = index.lookup(.documents(owner))
-        var vectors: OwnerVectors
-        if let cached {
-            vectors = cached
-        } else {
-            vectors = try await database.read { db in try self.load(owner, db) }
-            index.store(vectors, for: .documents(owner), ifVersion: version)
-        }
+        let vectors = try await index.vectors(for: .documents(owner)) { try await database.read { db in try self.load(owner, db) } }
         let hits: [SearchHit]
         do {
             hits = try vectors.search(query, k: k, filter: filter, deadline: deadline)

@@ -67,12 +67,9 @@ struct MemoryMethods: Sendable {
     /// `memory.list {owner, scope?, cursor?, limit?}` → `{"items":[…],"next_cursor"}`, newest first.
     func list(_ params: JSONValue?) async throws -> JSONValue {
         let members = try params.requireObject()
-        let cursor = try members.optionalString("cursor").map { text -> Int64 in
-            guard let value = Int64(text), value > 0 else { throw FieldError(field: "cursor", problem: "is not a cursor from memory.list") }
-            return value
-        }
-        let limit = Int(try members.optionalInt("limit", in: 1...200) ?? 50)
-        let page = try await store.list(owner: try reader.owner(members), scope: try reader.scope(members), after: cursor, limit: limit)
+        let request = try reader.page(members)
+        let page = try await store.list(
+            owner: try reader.owner(members), scope: try reader.scope(members), after: request.cursor, limit: request.limit)
         return ["items": .array(page.rows.map(\.json)), "next_cursor": page.next.map { .string(String($0)) } ?? .null]
     }
 

@@ -68,6 +68,15 @@ struct MemoryRequestReader: Sendable {
         return VectorMath.normalized(vector)
     }
 
+    /// A page request: `cursor` (from a previous page's `next_cursor`) and `limit` (1–200, default 50).
+    func page(_ members: [String: JSONValue]) throws -> (cursor: Int64?, limit: Int) {
+        let cursor = try members.optionalString("cursor").map { text -> Int64 in
+            guard let value = Int64(text), value > 0 else { throw FieldError(field: "cursor", problem: "is not a cursor from a previous page") }
+            return value
+        }
+        return (cursor, Int(try members.optionalInt("limit", in: 1...200) ?? 50))
+    }
+
     func k(_ members: [String: JSONValue]) throws -> Int {
         Int(try members.optionalInt("k", in: 1...Self.maxK) ?? 5)
     }

@@ -108,14 +108,7 @@ struct MemoryStore: Sendable {
     /// Exact top-k for the owner among rows the filter admits; stops with
     /// "deadline exceeded" when the deadline passes mid-scan.
     func search(owner: String, query: [Float], k: Int, filter: SearchFilter, deadline: NIODeadline) async throws -> [SearchHit] {
-        let (cached, version) = index.lookup(.memories(owner))
-        var vectors: OwnerVectors
-        if let cached {
-            vectors = cached
-        } else {
-            vectors = try await database.read { db in try self.load(owner, db) }
-            index.store(vectors, for: .memories(owner), ifVersion: version)
-        }
+        let vectors = try await index.vectors(for: .memories(owner)) { try await database.read { db in try self.load(owner, db) } }
         do {
             return try vectors.search(query, k: k, filter: filter, deadline: deadline)
         } catch is SearchDeadlinePassed {

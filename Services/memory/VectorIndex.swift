@@ -63,6 +63,15 @@ final class VectorIndex: Sendable {
         }
     }
 
+    /// The key's vectors: from the index, or from `load` (kept when no write raced it and the budget allows).
+    func vectors(for key: IndexKey, load: () async throws -> OwnerVectors) async throws -> OwnerVectors {
+        let (cached, version) = lookup(key)
+        if let cached { return cached }
+        let loaded = try await load()
+        store(loaded, for: key, ifVersion: version)
+        return loaded
+    }
+
     /// Keeps a freshly loaded snapshot unless a write for the owner happened since `version`.
     func store(_ vectors: OwnerVectors, for owner: IndexKey, ifVersion version: UInt64) {
         state.withLockedValue { state in
