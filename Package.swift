@@ -141,7 +141,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MemoryTests",
-            dependencies: ["MamiMemory", "MamiWire", "MamiCore", "ServiceTestSupport"],
+            dependencies: [
+                "MamiMemory", "MamiWire", "MamiCore", "ServiceTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Tests/MemoryTests",
             swiftSettings: swiftSettings
         ),

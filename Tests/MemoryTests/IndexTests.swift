@@ -46,4 +46,14 @@ import Testing
             #expect(found.map(\.row.id) == Array(expected))
         }
     }
+
+    @Test func aScanStopsWhenItsDeadlinePasses() throws {
+        var generator = SeededGenerator(seed: 1)
+        let (vectors, _) = makeVectors(count: 2100, generator: &generator)
+        let query = normalize(randomFloats(&generator))
+        #expect(throws: SearchDeadlinePassed.self) {
+            try vectors.search(query, k: 5, filter: SearchFilter(), deadline: .now() - .milliseconds(1))
+        }
+        #expect(try vectors.search(query, k: 5, filter: SearchFilter(), deadline: .now() + .seconds(60)).count == 5)
+    }
 }
