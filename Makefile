@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd
 
-.PHONY: deps build run test bench verify-units clean
+.PHONY: deps build run test bench soak verify-units clean
 
 ## deps: install the Debian packages the build and tests need, when missing.
 deps:
@@ -24,6 +24,10 @@ test: build
 ## bench: wire round trips and throughput against the raw-socket floor; updates BENCHMARKS.md.
 bench: deps
 	scripts/bench.sh
+
+## soak: memory's resident memory under a steady load (SOAK_MINUTES, default 10; not in CI).
+soak: deps
+	scripts/soak.sh
 
 ## verify-units: systemd-analyze verify on deploy/systemd.
 verify-units: build

@@ -2,6 +2,7 @@
 
     bench_report.py RESULTS.jsonl COMMAND           prints the "Wire" section
     bench_report.py --memory RESULT.json COMMAND    prints the "Memory" section
+    bench_report.py --soak RESULT.json COMMAND      prints the "Memory soak" section
     bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
 import datetime
@@ -11,6 +12,22 @@ import sys
 
 BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
 MEMORY_BEGIN, MEMORY_END = "<!-- memory:begin -->", "<!-- memory:end -->"
+SOAK_BEGIN, SOAK_END = "<!-- soak:begin -->", "<!-- soak:end -->"
+
+
+def soak_section(path, command):
+    r = json.load(open(path))
+    samples = ", ".join(f"{mb:.1f}" for mb in r["resident_mb"])
+    out = [SOAK_BEGIN, "## Memory soak: resident memory under a steady load", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build.")
+    out.append(f"{r['preload']:,} memories loaded, one warm-up minute, then {r['minutes']} minutes of add / duplicate add / two searches / delete "
+               "rounds over 50 owners (the data set does not grow). Resident memory sampled once a minute (MB):")
+    out.append("")
+    out.append(samples)
+    out.append("")
+    out.append(f"Growth after warm-up: {r['growth_mb']:+.1f} MB (target ≤ 5 MB).")
+    out.append(SOAK_END)
+    return "\n".join(out) + "\n"
 
 
 def memory_section(path, command):
@@ -83,7 +100,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = (MEMORY_BEGIN, MEMORY_END) if new.startswith(MEMORY_BEGIN) else (BEGIN, END)
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]
@@ -96,6 +113,8 @@ def update(path, section_path):
 if __name__ == "__main__":
     if sys.argv[1] == "--update":
         update(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "--soak":
+        print(soak_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--memory":
         print(memory_section(sys.argv[2], sys.argv[3]), end="")
     else:
