@@ -1,103 +1,122 @@
 import NIOCore
 
-/// One owner's memories in search form: rows and their vectors, laid end to end.
+/// One owner's memories in search form: rows and their vectors.
+///
+/// Each vector is stored in two parts, every row's first ``prefixLength`` values
+/// end to end in `heads` and the rest in `tails`, with the length of each tail
+/// beside it. A duplicate check streams only the compact `heads`, bounds the
+/// rest of each cosine by Cauchy–Schwarz, and reads a tail only for rows that
+/// could still reach its threshold. A top-k search reads both parts.
 struct OwnerVectors: Sendable {
     let dimension: Int
+    let prefixLength: Int
     private(set) var rows: [IndexedRow] = []
-    private(set) var vectors: [Float] = []
-    /// Per row, the length of the vector past ``prefixLength``: with it a scan can bound
-    /// a cosine after the prefix and skip rows that cannot reach a threshold.
+    private(set) var heads: [Float] = []
+    private(set) var tails: [Float] = []
     private(set) var tailNorms: [Float] = []
-    var prefixLength: Int { (dimension / 4) & ~7 }
+    private(set) var textBytes = 0
 
     init(dimension: Int) {
         self.dimension = dimension
+        prefixLength = (dimension / 4) & ~7
     }
 
+    var tailLength: Int { dimension - prefixLength }
+
     /// Approximate heap bytes, for the index budget.
-    var bytes: Int { vectors.count * 4 + rows.count * 124 + textBytes }
-    private(set) var textBytes = 0
+    var bytes: Int { (heads.count + tails.count) * 4 + rows.count * 124 + textBytes }
 
     mutating func append(_ row: IndexedRow, vector: [Float]) {
         textBytes += row.text.utf8.count
         rows.append(row)
-        vectors.append(contentsOf: vector)
+        heads.append(contentsOf: vector[0..<prefixLength])
+        tails.append(contentsOf: vector[prefixLength...])
         tailNorms.append(Self.norm(vector[prefixLength...]))
     }
 
     mutating func remove(ids: Set<String>) {
-        var keptRows: [IndexedRow] = []
-        var keptVectors: [Float] = []
-        var keptNorms: [Float] = []
+        var kept = OwnerVectors(dimension: dimension)
         for (position, row) in rows.enumerated() where !ids.contains(row.id) {
-            keptRows.append(row)
-            keptVectors.append(contentsOf: vectors[position * dimension..<(position + 1) * dimension])
-            keptNorms.append(tailNorms[position])
+            kept.append(row, vector: vector(at: position))
         }
-        rows = keptRows
-        vectors = keptVectors
-        tailNorms = keptNorms
-        textBytes = keptRows.reduce(0) { $0 + $1.text.utf8.count }
+        self = kept
+    }
+
+    func vector(at position: Int) -> [Float] {
+        Array(heads[position * prefixLength..<(position + 1) * prefixLength]) + tails[position * tailLength..<(position + 1) * tailLength]
     }
 
     /// Exact top-k by cosine among rows the filter admits, best first.
-    /// Throws deadline exceeded when `deadline` passes mid-scan.
+    /// Throws ``SearchDeadlinePassed`` when `deadline` passes mid-scan.
     func search(_ query: [Float], k: Int, filter: SearchFilter, deadline: NIODeadline) throws -> [SearchHit] {
         var best = TopK(k: k)
-        try query.withUnsafeBufferPointer { queryBuffer in
-            try vectors.withUnsafeBufferPointer { all in
-                try rows.withUnsafeBufferPointer { rowBuffer in
-                    for position in 0..<rowBuffer.count {
-                        if position & 1023 == 1023, NIODeadline.now() > deadline { throw SearchDeadlinePassed() }
-                        if !filter.isEmpty, !filter.admits(scope: rowBuffer[position].scope, conversationID: rowBuffer[position].conversationID) {
-                            continue
-                        }
-                        let vector = UnsafeBufferPointer(rebasing: all[position * dimension..<(position + 1) * dimension])
-                        best.offer(position, score: VectorMath.dot(queryBuffer, vector))
-                    }
-                }
+        try withParts(of: query) { parts in
+            for position in 0..<rows.count {
+                if position & 1023 == 1023, NIODeadline.now() > deadline { throw SearchDeadlinePassed() }
+                guard parts.admits(position, filter) else { continue }
+                best.offer(position, score: parts.head(position) + parts.tail(position))
             }
         }
         return best.sorted().map { SearchHit(row: rows[$0.position], score: $0.score) }
     }
-}
 
-extension OwnerVectors {
-    /// The most similar admitted row whose cosine with `query` is at least `threshold`, or nil.
-    ///
-    /// Exact, and cheaper than a full scan: after the first ``prefixLength`` values,
-    /// Cauchy–Schwarz bounds the rest of the dot product by the two tail lengths,
-    /// so a row whose bound stays below the threshold is skipped unfinished.
+    /// The most similar admitted row whose cosine with `query` is at least `threshold`, or nil. Exact.
     func best(atLeast threshold: Float, to query: [Float], filter: SearchFilter) -> SearchHit? {
-        let prefix = prefixLength
-        let queryTail = Self.norm(query[prefix...])
+        let queryTailNorm = Self.norm(query[prefixLength...])
         var bestPosition = -1
         var bestScore = threshold
-        query.withUnsafeBufferPointer { queryBuffer in
-            let queryHead = UnsafeBufferPointer(rebasing: queryBuffer[0..<prefix])
-            let queryRest = UnsafeBufferPointer(rebasing: queryBuffer[prefix...])
-            vectors.withUnsafeBufferPointer { all in
-                rows.withUnsafeBufferPointer { rowBuffer in
-                    tailNorms.withUnsafeBufferPointer { norms in
-                        for position in 0..<rowBuffer.count {
-                            if !filter.isEmpty, !filter.admits(scope: rowBuffer[position].scope, conversationID: rowBuffer[position].conversationID) {
-                                continue
-                            }
-                            let start = all.baseAddress! + position * dimension
-                            let head = VectorMath.dot(queryHead, UnsafeBufferPointer(start: start, count: prefix))
-                            if head + queryTail * norms[position] < bestScore { continue }
-                            let score = head + VectorMath.dot(queryRest, UnsafeBufferPointer(start: start + prefix, count: dimension - prefix))
-                            if score >= bestScore {
-                                bestScore = score
-                                bestPosition = position
-                            }
-                        }
-                    }
+        withParts(of: query) { parts in
+            for position in 0..<rows.count where parts.admits(position, filter) {
+                let head = parts.head(position)
+                if head + queryTailNorm * parts.tailNorms[position] < bestScore { continue }
+                let score = head + parts.tail(position)
+                if score >= bestScore {
+                    bestScore = score
+                    bestPosition = position
                 }
             }
         }
         guard bestPosition >= 0 else { return nil }
         return SearchHit(row: rows[bestPosition], score: bestScore)
+    }
+
+    /// The stored parts and the query's, as buffers, for the duration of a scan.
+    struct Parts {
+        let rows: UnsafeBufferPointer<IndexedRow>
+        let heads: UnsafeBufferPointer<Float>
+        let tails: UnsafeBufferPointer<Float>
+        let tailNorms: UnsafeBufferPointer<Float>
+        let queryHead: UnsafeBufferPointer<Float>
+        let queryTail: UnsafeBufferPointer<Float>
+
+        @inline(__always) func admits(_ position: Int, _ filter: SearchFilter) -> Bool {
+            filter.isEmpty || filter.admits(scope: rows[position].scope, conversationID: rows[position].conversationID)
+        }
+
+        @inline(__always) func head(_ position: Int) -> Float {
+            VectorMath.dot(queryHead, UnsafeBufferPointer(start: heads.baseAddress.map { $0 + position * queryHead.count }, count: queryHead.count))
+        }
+
+        @inline(__always) func tail(_ position: Int) -> Float {
+            VectorMath.dot(queryTail, UnsafeBufferPointer(start: tails.baseAddress.map { $0 + position * queryTail.count }, count: queryTail.count))
+        }
+    }
+
+    private func withParts<T>(of query: [Float], _ body: (Parts) throws -> T) rethrows -> T {
+        try query.withUnsafeBufferPointer { queryBuffer in
+            try rows.withUnsafeBufferPointer { rowBuffer in
+                try heads.withUnsafeBufferPointer { headBuffer in
+                    try tails.withUnsafeBufferPointer { tailBuffer in
+                        try tailNorms.withUnsafeBufferPointer { normBuffer in
+                            try body(Parts(
+                                rows: rowBuffer, heads: headBuffer, tails: tailBuffer, tailNorms: normBuffer,
+                                queryHead: UnsafeBufferPointer(rebasing: queryBuffer[0..<prefixLength]),
+                                queryTail: UnsafeBufferPointer(rebasing: queryBuffer[prefixLength...])))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static func norm(_ values: ArraySlice<Float>) -> Float {
