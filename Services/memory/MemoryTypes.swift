@@ -67,13 +67,6 @@ struct SearchFilter: Sendable {
     var scope: Scope?
     var conversationID: String?
 
-    var isEmpty: Bool { scope == nil && conversationID == nil }
-
-    func admits(scope rowScope: Scope, conversationID rowConversation: String?) -> Bool {
-        if let scope, rowScope != scope { return false }
-        if let conversationID, rowConversation != conversationID { return false }
-        return true
-    }
 }
 
 /// One search hit.

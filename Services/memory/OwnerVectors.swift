@@ -89,8 +89,11 @@ struct OwnerVectors: Sendable {
         let queryHead: UnsafeBufferPointer<Float>
         let queryTail: UnsafeBufferPointer<Float>
 
+        /// Reads only the fields the filter names (copying a row's strings costs reference counting).
         @inline(__always) func admits(_ position: Int, _ filter: SearchFilter) -> Bool {
-            filter.isEmpty || filter.admits(scope: rows[position].scope, conversationID: rows[position].conversationID)
+            if let scope = filter.scope, rows[position].scope != scope { return false }
+            if let conversationID = filter.conversationID, rows[position].conversationID != conversationID { return false }
+            return true
         }
 
         @inline(__always) func head(_ position: Int) -> Float {

@@ -52,6 +52,26 @@ public final class ServiceProcess: @unchecked Sendable {
         kill(pid, signal)
     }
 
+    /// Sends SIGSTOP and returns once every thread of the process is stopped
+    /// (signal delivery is asynchronous: a running thread may still answer for a moment).
+    public func freeze() async throws {
+        kill(pid, SIGSTOP)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !allThreadsStopped {
+            guard ContinuousClock.now < deadline else { throw RPCError(.deadlineExceeded, "process \(pid) did not stop") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    private var allThreadsStopped: Bool {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return false }
+        return threads.allSatisfy { thread in
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8)) ?? ""
+            // The state follows the parenthesised command name, which may itself hold spaces.
+            return stat.split(separator: ")").last?.split(separator: " ").first == "T"
+        }
+    }
+
     /// Waits for the process to exit (bounded, to catch hangs) and returns its status.
     public func waitForExit(within limit: Duration = .seconds(15)) async throws -> Int32 {
         let deadline = ContinuousClock.now + limit

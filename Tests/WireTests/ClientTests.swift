@@ -93,13 +93,25 @@ import Testing
     }
 
     @Test func theServerAnswersOverloadedBeyondItsInFlightBound() async throws {
-        let server = try await TestServer.start(maxInFlight: 4)
-        let client = server.client()
-        let codes = await withTaskGroup(of: RPCErrorCode?.self) { group in
-            for _ in 0..<10 {
-                group.addTask { await errorCode { try await client.call("sleep", params: ["ms": 300], timeout: .seconds(5)) } }
+        let gate = Gate()
+        let server = try await TestServer.start(maxInFlight: 4) { methods in
+            methods.register("hold") { _, _ in
+                await gate.wait()
+                return "released"
             }
-            return await group.reduce(into: [RPCErrorCode?]()) { $0.append($1) }
+        }
+        let client = server.client()
+        let codes = try await withThrowingTaskGroup(of: RPCErrorCode?.self) { group in
+            for _ in 0..<10 {
+                group.addTask { await errorCode { try await client.call("hold", timeout: .seconds(30)) } }
+            }
+            // Four calls hold their slots, so the other six must be refused; then let the four finish.
+            var codes: [RPCErrorCode?] = []
+            while let code = try await group.next() {
+                codes.append(code)
+                if codes.count == 6 { await gate.open() }
+            }
+            return codes
         }
         #expect(codes.filter { $0 == nil }.count == 4)
         #expect(codes.filter { $0 == .overloaded }.count == 6)
@@ -127,5 +139,22 @@ func waitUntil(_ condition: () -> Bool) async throws {
     while !condition() {
         guard ContinuousClock.now < limit else { throw RPCError(.deadlineExceeded, "condition not met within 5 s") }
         try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Holds callers until opened.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
     }
 }
