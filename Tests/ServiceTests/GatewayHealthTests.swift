@@ -22,7 +22,8 @@ import Testing
         #expect(hung.body["status"] == "degraded", "\(hung.body.jsonText)")
         #expect(hung.body["services"]?["memory"]?["status"] == "failing")
         #expect(hung.body["services"]?["image-worker"]?["status"] == "ok")
-        #expect(elapsed < .seconds(2), "health took \(elapsed) with memory stopped")
+        // The probe deadline is 250 ms; this bound only catches an endpoint that waits on the stopped service.
+        #expect(elapsed < .seconds(5), "health took \(elapsed) with memory stopped")
         #expect(try await stack.mamictlHealth() == 1)
 
         stack.memory.signal(SIGCONT)

@@ -26,8 +26,8 @@ import Testing
         let pings = notify.messages.filter { $0.text == "WATCHDOG=1" && $0.at > pingsStart }
         #expect(pings.count >= 3, "\(pings.count) pings in 4 s")
         let gaps = zip(pings.dropFirst(), pings).map { $0.at - $1.at }.sorted()
-        #expect(!gaps.isEmpty && gaps[gaps.count / 2] > .milliseconds(700) && gaps[gaps.count / 2] < .milliseconds(1300), "gaps \(gaps)")
-        #expect(gaps.allSatisfy { $0 < .milliseconds(1900) }, "gaps \(gaps)")
+        #expect(!gaps.isEmpty && gaps[gaps.count / 2] > .milliseconds(600) && gaps[gaps.count / 2] < .milliseconds(1600), "gaps \(gaps)")
+        #expect(gaps.allSatisfy { $0 < .seconds(3) }, "gaps \(gaps)")
 
         _ = try await client.call("debug.hang", params: ["target": "database", "seconds": 4], timeout: .seconds(2))
         let hangStart = ContinuousClock.now
@@ -115,7 +115,7 @@ struct RawSocket {
         let start = ContinuousClock.now
         service.signal(SIGTERM)
         #expect(try await service.waitForExit() == 0, "\(service.log)")
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(10))
         await #expect(throws: RPCError.self) { try await answer.value }
         await client.close()
     }

@@ -19,7 +19,7 @@ import Testing
             #expect(code == .deadlineExceeded)
             // Never early; the lateness figure (target ±50 ms) is measured by `make bench` on a quiet
             // machine, the bound here only catches a call that waits far past its deadline.
-            #expect(elapsed >= .milliseconds(295) && elapsed <= .milliseconds(800), "took \(elapsed)")
+            #expect(elapsed >= .milliseconds(295) && elapsed <= .seconds(3), "took \(elapsed)")
         }
         await client.close()
         try await silent.close()
@@ -52,21 +52,21 @@ import Testing
         var durations: [Duration] = []
         for _ in 0..<9 {
             let start = ContinuousClock.now
-            let code = await errorCode { try await client.call("echo", timeout: .seconds(5)) }
+            let code = await errorCode { try await client.call("echo", timeout: .seconds(30)) }
             #expect(code == .unavailable)
             durations.append(ContinuousClock.now - start)
         }
         // The 10 ms target is measured by `make bench`; this bound only catches a call that
-        // waits for its 5 s deadline instead of failing at once.
-        #expect(durations.allSatisfy { $0 < .seconds(1) }, "\(durations)")
+        // waits for its 30 s deadline instead of failing at once.
+        #expect(durations.allSatisfy { $0 < .seconds(3) }, "\(durations)")
         let server = try await TestServer.start(path: path)
         try await waitUntil { client.isConnected }
         #expect(try await client.call("echo", params: ["back": true], timeout: .seconds(5)) == ["back": true])
         await server.stop()
         let start = ContinuousClock.now
-        let code = await errorCode { try await client.call("echo", timeout: .seconds(5)) }
+        let code = await errorCode { try await client.call("echo", timeout: .seconds(30)) }
         #expect(code == .unavailable)
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(3))
         let again = try await TestServer.start(path: path)
         try await waitUntil { client.isConnected }
         #expect(try await client.call("echo", params: ["n": 1], timeout: .seconds(5)) == ["n": 1])
