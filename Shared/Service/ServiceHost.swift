@@ -86,7 +86,7 @@ public enum ServiceHost {
             summary: { summary(environment) },
             logger: environment.logger
         )
-        let rpc = RPCServerService(server: server) { listeningSink.yield() }
+        let rpc = RPCServerService(server: server, listening: listeningSink)
         // Graceful shutdown runs in reverse order: the supervisor first (STOPPING=1
         // at once), then the companions, then the RPC server drains.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -141,13 +141,16 @@ public enum ServiceHost {
 }
 
 /// The RPC server as a lifecycle service: graceful shutdown drains its connections.
+/// `listening` receives one element once the socket accepts connections and ends
+/// when the server stops, so a server that never listened ends it empty.
 struct RPCServerService: Service {
     var server: RPCServer
-    var onListening: @Sendable () -> Void
+    var listening: AsyncStream<Void>.Continuation
 
     func run() async throws {
+        defer { listening.finish() }
         try await withGracefulShutdownHandler {
-            try await server.run(onListening: onListening)
+            try await server.run(onListening: { listening.yield() })
         } onGracefulShutdown: {
             server.shutdown()
         }

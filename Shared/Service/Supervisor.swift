@@ -23,7 +23,13 @@ struct Supervisor: Service {
     }
 
     func run() async throws {
-        for await _ in listening { break }
+        var isListening = false
+        for await _ in listening {
+            isListening = true
+            break
+        }
+        // The stream ends without an element when the RPC server failed to listen: never claim readiness then.
+        guard isListening else { return }
         await health.runChecks(checks, timeLimit: timeLimit)
         notifier.ready(status: await summary())
         logger.info("ready", metadata: ["watchdog": "\(notifier.watchdogInterval.map { "\($0)" } ?? "off")"])

@@ -50,6 +50,19 @@ import Testing
         await notify.close()
     }
 
+    @Test func aServiceThatCannotListenFailsWithoutClaimingReadiness() async throws {
+        let directory = try makeScratchDirectory()
+        let notify = try NotifySocket(directory: directory)
+        let runtime = directory + "/" + String(repeating: "r", count: 110)  // longer than sun_path holds
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
+        let environment = ["MAMI_RUNTIME_DIR": runtime, "MAMI_STATE_DIR": "\(directory)/lib", "NOTIFY_SOCKET": notify.path]
+        let service = try ServiceProcess("mami-memory", environment: environment, logPath: "\(directory)/memory.log")
+        #expect(try await service.waitForExit() == 1)
+        #expect(service.log.contains("unixDomainSocketPathTooLong"))
+        #expect(!notify.messages.contains { $0.text.contains("READY=1") })
+        await notify.close()
+    }
+
     @Test func aServiceServesOnASocketActivatedListenerAndLeavesItsFile() async throws {
         let activator = "/usr/bin/systemd-socket-activate"
         try #require(FileManager.default.isExecutableFile(atPath: activator), "systemd-socket-activate is missing (Debian: systemd)")
