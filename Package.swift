@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "WireTests",
             dependencies: [
-                "MamiWire", "MamiCore",
+                "MamiWire", "MamiCore", "ServiceTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

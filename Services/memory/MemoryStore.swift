@@ -96,11 +96,8 @@ struct MemoryStore: Sendable {
             sql: "SELECT seq, id, scope, conversation_id, text, created_at, embedding FROM memories WHERE owner = ? ORDER BY seq",
             arguments: [owner])
         while let row = try rows.next() {
-            let indexed = IndexedRow(
-                seq: row["seq"], id: row["id"], scope: Scope(rawValue: row["scope"]) ?? .user,
-                conversationID: row["conversation_id"], text: row["text"], createdAt: row["created_at"])
             let blob: Data = row["embedding"]
-            vectors.append(indexed, vector: VectorMath.vector(from: blob))
+            vectors.append(Self.indexedRow(row), vector: VectorMath.vector(from: blob))
         }
         return vectors
     }

@@ -17,14 +17,15 @@ extension RPCMethods {
     mutating func registerStats(_ environment: ServiceEnvironment, extra: @escaping @Sendable () async throws -> JSONValue) {
         register("sys.stats") { _, _ in
             let database = environment.database
-            let migrations = try ServiceDatabase.appliedMigrations(database)
+            let migrations = try await ServiceDatabase.appliedMigrations(database)
+            let bytes = try await ServiceDatabase.sizeInBytes(database)
             return [
                 "service": .string(environment.name.rawValue),
                 "pid": .int(Int64(ProcessInfo.processInfo.processIdentifier)),
                 "resident_bytes": ProcessStats.residentBytes().map { .int($0) } ?? .null,
                 "database": [
                     "path": .string(database.path),
-                    "bytes": .int(try ServiceDatabase.sizeInBytes(database)),
+                    "bytes": .int(bytes),
                     "migrations": .array(migrations.map { .string($0) }),
                 ],
                 "stats": try await extra(),

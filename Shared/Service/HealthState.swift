@@ -134,11 +134,6 @@ public final class HealthState: Sendable {
         ]
     }
 
-    /// Whether every critical check passed on its latest (fresh) run.
-    public var isLive: Bool {
-        report()["status"]?.stringValue != "failing"
-    }
-
     static func worse(_ a: String, _ b: String) -> String {
         let order = ["ok": 0, "degraded": 1, "failing": 2]
         return (order[a] ?? 2) >= (order[b] ?? 2) ? a : b

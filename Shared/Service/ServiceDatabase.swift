@@ -17,13 +17,13 @@ public enum ServiceDatabase {
     }
 
     /// The migrations applied so far, in order.
-    public static func appliedMigrations(_ pool: DatabasePool) throws -> [String] {
-        try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
+    public static func appliedMigrations(_ pool: DatabasePool) async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
     }
 
     /// The size of the database file in bytes, from SQLite's own page counts.
-    public static func sizeInBytes(_ pool: DatabasePool) throws -> Int64 {
-        try pool.read { db in
+    public static func sizeInBytes(_ pool: DatabasePool) async throws -> Int64 {
+        try await pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? 0
         }
     }

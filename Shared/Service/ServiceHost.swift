@@ -28,7 +28,7 @@ public enum ServiceHost {
         }
         let logger = makeLogger(definition.name, level: configuration.logLevel)
         do {
-            let environment = try prepare(definition, configuration: configuration, source: source, logger: logger)
+            let environment = try await prepare(definition, configuration: configuration, source: source, logger: logger)
             try await serve(definition, environment: environment)
             logger.info("stopped")
             return 0
@@ -52,13 +52,13 @@ public enum ServiceHost {
         configuration: CommonConfiguration,
         source: ConfigSource,
         logger: Logger
-    ) throws -> ServiceEnvironment {
+    ) async throws -> ServiceEnvironment {
         let files = FileManager.default
         try files.createDirectory(atPath: configuration.runtimeDirectory, withIntermediateDirectories: true)
         try files.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
         let path = (configuration.stateDirectory as NSString).appendingPathComponent(definition.name.databaseFileName)
         let database = try ServiceDatabase.open(path: path, migrator: definition.migrator)
-        let migrations = try ServiceDatabase.appliedMigrations(database)
+        let migrations = try await ServiceDatabase.appliedMigrations(database)
         logger.info("database ready", metadata: ["path": "\(path)", "migrations": "\(migrations)"])
         return ServiceEnvironment(
             name: definition.name,

@@ -57,7 +57,6 @@ public final class RPCClient: Sendable {
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox<State>(.idle)
     private let counters = NIOLockedValueBox<(nextID: Int64, inFlight: Int)>((1, 0))
-    private let connectedHook: NIOLockedValueBox<(@Sendable () -> Void)?> = .init(nil)
 
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
@@ -74,7 +73,7 @@ public final class RPCClient: Sendable {
         defer { releaseCall() }
         let remaining = max(0, (deadline - .now()).nanoseconds / 1_000_000)
         let request = RPCRequest(id: .int(id), method: method, params: params, timeoutMilliseconds: remaining)
-        let body = RPCMessage.request(request).json.serialized()
+        let body = RPCMessage.request(request).serialized()
         guard body.count <= configuration.maxFrameBytes else {
             throw RPCError(.invalidRequest, "request of \(body.count) bytes exceeds the maximum frame of \(configuration.maxFrameBytes) bytes")
         }
@@ -88,12 +87,6 @@ public final class RPCClient: Sendable {
         } onCancel: {
             channel.triggerUserOutboundEvent(AbandonCall(id: id), promise: nil)
         }
-    }
-
-    /// Runs `hook` after every successful (re)connection, for callers that must
-    /// restore state on a new connection, such as a subscription.
-    public func onConnected(_ hook: @escaping @Sendable () -> Void) {
-        connectedHook.withLockedValue { $0 = hook }
     }
 
     /// Whether the client holds a live connection now.
@@ -199,7 +192,6 @@ extension RPCClient {
         }
         guard accepted else { return channel.close(promise: nil) }
         channel.closeFuture.whenComplete { _ in self.disconnected(channel) }
-        connectedHook.withLockedValue { $0 }?()
     }
 
     private func disconnected(_ channel: any Channel) {

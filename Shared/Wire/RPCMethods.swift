@@ -53,9 +53,6 @@ public struct RPCMethods: Sendable {
         handlers[method] = .immediate(handler)
     }
 
-    /// The names of every registered method, sorted.
-    public var names: [String] { handlers.keys.sorted() }
-
     func entry(for method: String) -> Entry? {
         handlers[method]
     }

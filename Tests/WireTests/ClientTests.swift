@@ -3,12 +3,13 @@ import MamiCore
 import MamiWire
 import NIOCore
 import NIOPosix
+import ServiceTestSupport
 import Testing
 
 /// The client's promises: deadlines hold, a down peer fails fast, it reconnects by itself.
 @Suite struct ClientTests {
     @Test func aServerThatNeverAnswersFailsAtTheDeadline() async throws {
-        let path = try makeTemporaryDirectory() + "/silent.sock"
+        let path = try makeScratchDirectory() + "/silent.sock"
         let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(unixDomainSocketPath: path).get()  // accepts, reads, never answers
         let client = RPCClient(configuration: .init(path: path))
@@ -46,7 +47,7 @@ import Testing
     }
 
     @Test func aDownPeerFailsFastAndTheClientReconnectsByItself() async throws {
-        let directory = try makeTemporaryDirectory()
+        let directory = try makeScratchDirectory()
         let path = directory + "/peer.sock"
         let client = RPCClient(configuration: .init(path: path))
         var durations: [Duration] = []

@@ -4,13 +4,7 @@ import MamiCore
 import MamiWire
 import NIOCore
 import NIOPosix
-
-/// A fresh directory for sockets, short enough for sun_path.
-func makeTemporaryDirectory() throws -> String {
-    let path = "/tmp/mami-wire-\(UUID().uuidString.prefix(8))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+import ServiceTestSupport
 
 /// An RPC server running in this process on a temporary socket, with methods for tests.
 final class TestServer: Sendable {
@@ -24,7 +18,7 @@ final class TestServer: Sendable {
         path: String? = nil,
         extra: (inout RPCMethods) -> Void = { _ in }
     ) async throws -> TestServer {
-        let socketPath = try path ?? (makeTemporaryDirectory() + "/test.sock")
+        let socketPath = try path ?? (makeScratchDirectory() + "/test.sock")
         var methods = RPCMethods()
         methods.register("echo") { _, params in params ?? .null }
         methods.register("sleep") { _, params in
@@ -76,12 +70,7 @@ final class RawConnection: Sendable {
 
     init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8.prefix(raw.count - 1))
-            raw.copyBytes(from: bytes + [0])
-        }
+        var address = unixAddress(path)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
