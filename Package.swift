@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "mami-memory", targets: ["MamiMemory"]),
         .executable(name: "mamictl", targets: ["MamiCtl"]),
         .executable(name: "mami-bench", targets: ["MamiBench"]),
+        .executable(name: "mami-sim", targets: ["MamiSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -125,6 +126,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/mami-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "MamiSim",
+            dependencies: [
+                "MamiCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/mami-sim",
             swiftSettings: swiftSettings
         ),
 

@@ -52,3 +52,15 @@ extension Dictionary where Key == String, Value == JSONValue {
         return number
     }
 }
+
+extension Dictionary where Key == String, Value == JSONValue {
+    /// An optional number member within `range`; integers count as numbers.
+    public func optionalDouble(_ field: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let value = self[field], value != .null else { return nil }
+        guard let number = value.doubleValue, number.isFinite else { throw FieldError(field: field, problem: "must be a number") }
+        guard range.contains(number) else {
+            throw FieldError(field: field, problem: "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return number
+    }
+}
