@@ -91,7 +91,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "MamiImageWorker",
-            dependencies: ["MamiService", "MamiWire", "MamiCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "MamiService", "MamiWire", "MamiCore", "MamiHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Services/image-worker",
             swiftSettings: swiftSettings
         ),

@@ -14,15 +14,7 @@ struct MemoryRequestReader: Sendable {
     }
 
     func identifier(_ field: String, _ members: [String: JSONValue], required: Bool = false) throws -> String? {
-        guard let value = try members.optionalString(field) else {
-            if required { throw FieldError(field: field, problem: "is required") }
-            return nil
-        }
-        guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw FieldError(field: field, problem: "must not be empty") }
-        guard value.utf8.count <= Self.maxIdentifierBytes else {
-            throw FieldError(field: field, problem: "must be at most \(Self.maxIdentifierBytes) bytes")
-        }
-        return value
+        try members.identifier(field, required: required, maxBytes: Self.maxIdentifierBytes)
     }
 
     func text(_ field: String, _ members: [String: JSONValue]) throws -> String {

@@ -78,4 +78,14 @@ public struct ConfigSource: Sendable {
         default: throw ConfigError(key: key, problem: "'\(text)' is not a boolean")
         }
     }
+
+    /// A duration in seconds (decimals allowed: `0.5`) within `range`, or `defaultValue` when unset.
+    public func seconds(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>) throws -> Duration {
+        guard let text = string(key) else { return .milliseconds(Int64(defaultValue * 1000)) }
+        guard let value = Double(text), value.isFinite else { throw ConfigError(key: key, problem: "'\(text)' is not a number of seconds") }
+        guard range.contains(value) else {
+            throw ConfigError(key: key, problem: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return .milliseconds(Int64(value * 1000))
+    }
 }

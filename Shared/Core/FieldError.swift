@@ -64,3 +64,16 @@ extension Dictionary where Key == String, Value == JSONValue {
         return number
     }
 }
+
+extension Dictionary where Key == String, Value == JSONValue {
+    /// An identifier member (owner, ids): a non-blank string of at most `maxBytes` bytes.
+    public func identifier(_ field: String, required: Bool = false, maxBytes: Int = 200) throws -> String? {
+        guard let value = try optionalString(field) else {
+            if required { throw FieldError(field: field, problem: "is required") }
+            return nil
+        }
+        guard value.contains(where: { !$0.isWhitespace }) else { throw FieldError(field: field, problem: "must not be empty") }
+        guard value.utf8.count <= maxBytes else { throw FieldError(field: field, problem: "must be at most \(maxBytes) bytes") }
+        return value
+    }
+}

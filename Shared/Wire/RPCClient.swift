@@ -51,7 +51,11 @@ public final class RPCClient: Sendable {
     }
 
     public let configuration: Configuration
-    /// Notifications the peer pushes (for example events after `events.subscribe`).
+    /// Yielded into ``notifications`` by the client itself whenever it (re)connects:
+    /// subscriptions belong to a connection, so this is the moment to renew them.
+    public static let connectedNotification = "rpc.connected"
+    /// Notifications the peer pushes (for example events after `events.subscribe`),
+    /// and ``connectedNotification`` each time a connection is established.
     public let notifications: AsyncStream<RPCNotification>
     private let notificationSink: AsyncStream<RPCNotification>.Continuation
     private let group: any EventLoopGroup
@@ -192,6 +196,7 @@ extension RPCClient {
         }
         guard accepted else { return channel.close(promise: nil) }
         channel.closeFuture.whenComplete { _ in self.disconnected(channel) }
+        notificationSink.yield(RPCNotification(method: Self.connectedNotification, params: nil))
     }
 
     private func disconnected(_ channel: any Channel) {

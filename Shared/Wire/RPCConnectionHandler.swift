@@ -123,7 +123,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         nextToken &+= 1
         inFlight[token] = InFlight(id: request.id)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let callContext = RPCContext(deadline: deadline, peer: peer, requestID: request.id, logger: settings.logger)
+        let connection = RPCConnection(channel: context.channel, maxFrameBytes: settings.maxFrameBytes)
+        let callContext = RPCContext(deadline: deadline, peer: peer, requestID: request.id, logger: settings.logger, connection: connection)
         let loop = context.eventLoop
         let task = Task.immediate {
             let outcome = await RPCMethods.respond(handler, params: request.params, context: callContext)

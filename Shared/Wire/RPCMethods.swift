@@ -11,6 +11,8 @@ public struct RPCContext: Sendable {
     public var peer: PeerCredentials
     public var requestID: RPCID
     public var logger: Logger
+    /// The connection the call arrived on (for pushing notifications to its peer).
+    public var connection: RPCConnection
 
     /// The budget left, never negative.
     public var remaining: Duration {

@@ -183,6 +183,8 @@ public final class RPCServer: Sendable {
     private func bind() async throws -> NIOAsyncChannel<any Channel, Never> {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
+            // Room for bursts of pushed events; a peer further behind is disconnected (RPCConnection).
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 8 << 20))
         let initializer = childInitializer()
         switch configuration.address {
         case .path(let path):
