@@ -168,10 +168,16 @@ let package = Package(
             path: "Tests/MemoryTests",
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ImageWorkerTests",
+            dependencies: ["MamiWire", "MamiCore", "MamiHTTP", "ServiceTestSupport"],
+            path: "Tests/ImageWorkerTests",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ServiceTestSupport",
             dependencies: [
-                "MamiWire", "MamiCore",
+                "MamiWire", "MamiCore", "MamiHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

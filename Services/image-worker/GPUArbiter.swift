@@ -43,8 +43,12 @@ actor GPUArbiter {
     /// (a title from sd-models, or nil for Forge's current one). Throws when Forge
     /// cannot switch; the job then fails or retries.
     func beginImageJob(checkpoint: String?) async throws {
-        imageJobRunning = true
         try await prepareForImages(checkpoint: checkpoint)
+    }
+
+    /// Called by the runner before it claims a job: from now until ``endImageJob()`` the LLM waits.
+    func reserveForImageJob() {
+        imageJobRunning = true
     }
 
     /// `gpu.acquire image` and the runner: the LLM out (once per run of image

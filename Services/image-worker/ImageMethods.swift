@@ -73,12 +73,24 @@ struct ImageMethods: Sendable {
             await parts.hub.queueMoved()
             return try await view(ended, [:])
         }
-        _ = await runner.cancelRunning(job.id)
-        guard let now = try await parts.store.job(id: job.id) else { throw RPCError(.notFound, "no job \(job.id)") }
+        let now = try await cancelRunning(job.id)
         guard now.status == .cancelled else {
             throw RPCError(.conflict, "job \(job.id) is \(now.status.rawValue) and can no longer be cancelled")
         }
         return try await view(now, [:])
+    }
+
+    /// Cancels the running job; a job claimed an instant ago may not have reached the runner yet, so
+    /// this tries again for a short while. Returns the job as it ended (or as it stands).
+    private func cancelRunning(_ id: String) async throws -> Job {
+        for _ in 0..<100 {
+            let cancelled = await runner.cancelRunning(id)
+            guard let job = try await parts.store.job(id: id) else { throw RPCError(.notFound, "no job \(id)") }
+            if cancelled || job.status != .running { return job }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        guard let job = try await parts.store.job(id: id) else { throw RPCError(.notFound, "no job \(id)") }
+        return job
     }
 
     /// `image.retry {id, owner}` → the job queued again (a failed or cancelled one); -32009 for any other.

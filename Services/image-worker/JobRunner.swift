@@ -36,6 +36,8 @@ final class JobRunner: Service, Sendable {
     func run() async throws {
         let recovered = try await parts.store.recoverInterrupted(maxAttempts: parts.configuration.maxAttempts)
         parts.logger.info("runner started", metadata: ["requeued": "\(recovered.requeued)", "failed": "\(recovered.failed)"])
+        // Forge may still be generating for the process that died: stop that before anything else.
+        if recovered.requeued + recovered.failed > 0 { await parts.forge.interrupt() }
         wakeUp()
         try await cancelWhenGracefulShutdown {
             for await _ in self.wake {
@@ -46,7 +48,13 @@ final class JobRunner: Service, Sendable {
     }
 
     private func drainQueue() async throws {
-        while !Task.isCancelled, let job = try await parts.store.claimNext() {
+        while !Task.isCancelled {
+            // The GPU is the job's from before it is claimed until its end is recorded.
+            await parts.arbiter.reserveForImageJob()
+            guard let job = try await parts.store.claimNext() else {
+                await parts.arbiter.endImageJob()
+                return
+            }
             await runJob(job)
         }
     }
@@ -78,7 +86,6 @@ final class JobRunner: Service, Sendable {
 
     /// Writes the job's end and tells everyone; a shutdown returns it to the queue instead.
     private func conclude(_ job: Job, _ outcome: JobOutcome, cancelledByUser: Bool) async {
-        await parts.arbiter.endImageJob()
         do {
             let ended = try await Task { try await self.record(job, outcome, cancelledByUser: cancelledByUser) }.value
             if let ended { await parts.hub.statusChanged(ended) }
@@ -86,6 +93,7 @@ final class JobRunner: Service, Sendable {
         } catch {
             parts.logger.error("could not record the end of a job", metadata: ["job": "\(job.id)", "error": "\(error)"])
         }
+        await parts.arbiter.endImageJob()
     }
 
     private func record(_ job: Job, _ outcome: JobOutcome, cancelledByUser: Bool) async throws -> Job? {
