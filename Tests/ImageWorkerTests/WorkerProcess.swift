@@ -51,12 +51,7 @@ final class WorkerProcess: @unchecked Sendable {
     }
 
     func error(of method: String, _ params: JSONValue) async -> RPCError? {
-        do {
-            _ = try await call(method, params)
-            return nil
-        } catch {
-            return error as? RPCError
-        }
+        await client.error(of: method, params)
     }
 
     /// A small, quick job for `owner`.

@@ -27,12 +27,7 @@ struct MemoryProcess {
     }
 
     func error(of method: String, _ params: JSONValue) async -> RPCError? {
-        do {
-            _ = try await call(method, params)
-            return nil
-        } catch {
-            return error as? RPCError
-        }
+        await client.error(of: method, params)
     }
 
     /// Every text the owner has, through memory.list's cursor pages.

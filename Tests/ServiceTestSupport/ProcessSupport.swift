@@ -196,3 +196,15 @@ public func freeLoopbackPort() -> Int {
     }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+extension RPCClient {
+    /// The error `method` answers with, or nil when it succeeds.
+    public func error(of method: String, _ params: JSONValue, timeout: Duration = .seconds(30)) async -> RPCError? {
+        do {
+            _ = try await call(method, params: params, timeout: timeout)
+            return nil
+        } catch {
+            return error as? RPCError
+        }
+    }
+}
