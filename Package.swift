@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "MamiBench",
             dependencies: [
-                "MamiCore", "MamiWire",
+                "MamiCore", "MamiWire", "MamiHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

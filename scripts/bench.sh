@@ -55,3 +55,12 @@ mkdir -p "$work/memory"
 python3 scripts/bench_report.py --memory "$work/memory.json" "make bench (BENCH_MEMORIES=$MEMORIES)" > "$work/memory.md"
 cat "$work/memory.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/memory.md"
+
+# Image worker against mami-sim: submit → Forge, cancel → interrupt, writes and events per job, 1 000 cancels.
+swift build -c release --product mami-image-worker >&2
+swift build -c release --product mami-sim >&2
+mkdir -p "$work/image"
+"$bin/mami-bench" image --worker "$bin/mami-image-worker" --sim "$bin/mami-sim" --directory "$work/image" > "$work/image.json"
+python3 scripts/bench_report.py --image "$work/image.json" "make bench (mami-bench image)" > "$work/image.md"
+cat "$work/image.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/image.md"

@@ -3,6 +3,7 @@
     bench_report.py RESULTS.jsonl COMMAND           prints the "Wire" section
     bench_report.py --memory RESULT.json COMMAND    prints the "Memory" section
     bench_report.py --soak RESULT.json COMMAND      prints the "Memory soak" section
+    bench_report.py --image RESULT.json COMMAND     prints the "Image worker" section
     bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
 import datetime
@@ -13,6 +14,7 @@ import sys
 BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
 MEMORY_BEGIN, MEMORY_END = "<!-- memory:begin -->", "<!-- memory:end -->"
 SOAK_BEGIN, SOAK_END = "<!-- soak:begin -->", "<!-- soak:end -->"
+IMAGE_BEGIN, IMAGE_END = "<!-- image:begin -->", "<!-- image:end -->"
 
 
 def soak_section(path, command):
@@ -27,6 +29,35 @@ def soak_section(path, command):
     out.append("")
     out.append(f"Growth after warm-up: {r['growth_mb']:+.1f} MB (target ≤ 5 MB).")
     out.append(SOAK_END)
+    return "\n".join(out) + "\n"
+
+
+def image_section(path, command):
+    r = json.load(open(path))
+    submit, cancel, job, bulk = r["submit_to_forge_ms"], r["cancel_to_interrupt_ms"], r["per_job"], r["thousand_cancels"]
+    rows = [
+        ("submit → txt2img received by Forge, idle worker", f"{submit['p50']:.1f} ms", f"{submit['p99']:.1f} ms", f"{submit['n']} jobs"),
+        ("`image.cancel` of the running job → interrupt received by Forge", f"{cancel['interrupt']['p50']:.1f} ms",
+         f"{cancel['interrupt']['p99']:.1f} ms", f"{cancel['interrupt']['n']} cancels"),
+        ("`image.cancel` of the running job → answered, job recorded `cancelled`", f"{cancel['cancel_call']['p50']:.1f} ms",
+         f"{cancel['cancel_call']['p99']:.1f} ms", "the call ends when the abandoned txt2img has unwound"),
+    ]
+    out = [IMAGE_BEGIN, "## Image worker against mami-sim", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build "
+               "(`Tools/mami-bench/ImageBench.swift`; times are the simulator's receive time minus the caller's send time, same host clock).")
+    out.append("")
+    out.append("| measure | p50 | p99 | over |")
+    out.append("|---|---|---|---|")
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    out.append("")
+    out.append(f"One job alone, 100 steps of 50 ms with progress polled every second ({job['seconds']:.1f} s, {job['status']}): "
+               f"{job['database_writes']} database writes (submit, start, one per 10 progress points, end) and "
+               f"{job['events']} `job.updated` events to a subscriber (I4).")
+    out.append("")
+    out.append(f"1 000 jobs submitted, then cancelled newest first, the running job too every 100 cancels "
+               f"({bulk['cancel_seconds']:.1f} s of cancels): threads {bulk['threads_before']} → {bulk['threads_after']}, "
+               f"open descriptors {bulk['descriptors_before']} → {bulk['descriptors_after']} (after warm-up; I8).")
+    out.append(IMAGE_END)
     return "\n".join(out) + "\n"
 
 
@@ -100,7 +131,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END)] if new.startswith(b)), (BEGIN, END))
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]
@@ -115,6 +146,8 @@ if __name__ == "__main__":
         update(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "--soak":
         print(soak_section(sys.argv[2], sys.argv[3]), end="")
+    elif sys.argv[1] == "--image":
+        print(image_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--memory":
         print(memory_section(sys.argv[2], sys.argv[3]), end="")
     else:

@@ -44,9 +44,12 @@ struct SimCall: Sendable {
     var path: String
     var query: String
     var body: JSONValue
+    /// When it arrived, in seconds since 1970 (benchmarks compare it with their own clock).
+    var receivedAt = Date().timeIntervalSince1970
 
     var json: JSONValue {
-        ["service": .string(service), "method": .string(method), "path": .string(path), "query": .string(query), "body": body]
+        ["service": .string(service), "method": .string(method), "path": .string(path), "query": .string(query), "body": body,
+         "received_at": .double(receivedAt)]
     }
 }
 
