@@ -9,7 +9,15 @@ import MamiWire
 /// first receives every job changed after that change number, from the
 /// database, or `events.resync` when more than ``replayLimit`` changed or the
 /// number is unknown to this database.
+///
+/// Events leave through one outbox, in the order they were decided, so a
+/// subscriber never sees a job move backwards.
 actor EventHub {
+    private enum Outgoing: Sendable {
+        case job(Job)
+        case positions
+    }
+
     static let interval: Duration = .milliseconds(500)
     static let replayLimit = 1000
 
@@ -21,10 +29,23 @@ actor EventHub {
     private var lastQueueMove = ContinuousClock.Instant.now - .seconds(1)
     private var queueMovePending: Task<Void, Never>?
     private(set) var published = 0
+    private let outgoing: AsyncStream<Outgoing>
+    private let outbox: AsyncStream<Outgoing>.Continuation
+    private var sender: Task<Void, Never>?
 
     init(store: JobStore, defaultEstimate: Double) {
         self.store = store
         self.defaultEstimate = defaultEstimate
+        (outgoing, outbox) = AsyncStream<Outgoing>.makeStream()
+    }
+
+    /// Queues an event for delivery; the outbox's reader starts with the first one and ends at ``close()``.
+    private func post(_ item: Outgoing) {
+        if sender == nil {
+            let stream = outgoing
+            sender = Task { for await item in stream { await self.deliver(item) } }
+        }
+        outbox.yield(item)
     }
 
     var subscriberCount: Int { subscribers.count }
@@ -53,20 +74,21 @@ actor EventHub {
     }
 
     /// A job's status changed (or it was submitted): sent at once; any pending progress of it is dropped.
-    func statusChanged(_ job: Job) async {
+    func statusChanged(_ job: Job) {
         pendingProgress.removeValue(forKey: job.id)?.cancel()
         if job.status.isTerminal { lastProgress[job.id] = nil } else { lastProgress[job.id] = .now }
-        await send(job)
+        post(.job(job))
     }
 
     /// The running job advanced: sent now, or coalesced into one event at the end of the interval.
-    func progressed(_ job: Job) async {
+    func progressed(_ job: Job) {
+        pendingProgress.removeValue(forKey: job.id)?.cancel()
         let due = (lastProgress[job.id] ?? .now - Self.interval) + Self.interval
         guard due > .now else {
             lastProgress[job.id] = .now
-            return await send(job)
+            post(.job(job))
+            return
         }
-        pendingProgress[job.id]?.cancel()
         pendingProgress[job.id] = Task {
             try? await Task.sleep(until: due)
             guard !Task.isCancelled else { return }
@@ -74,10 +96,10 @@ actor EventHub {
         }
     }
 
-    private func flushProgress(_ job: Job) async {
+    private func flushProgress(_ job: Job) {
         guard pendingProgress.removeValue(forKey: job.id) != nil else { return }
         lastProgress[job.id] = .now
-        await send(job)
+        post(.job(job))
     }
 
     /// The queue moved (a job started, ended, joined or left it): every waiting job learns its position.
@@ -86,20 +108,27 @@ actor EventHub {
         let due = max(lastQueueMove + Self.interval, .now)
         queueMovePending = Task {
             try? await Task.sleep(until: due)
-            await self.sendPositions()
+            self.positionsDue()
         }
     }
 
-    private func sendPositions() async {
+    private func positionsDue() {
         queueMovePending = nil
         lastQueueMove = .now
-        guard !subscribers.isEmpty, let views = try? await store.queuedViews(defaultEstimate: defaultEstimate) else { return }
-        for view in views { broadcast(Self.frame(view)) }
+        post(.positions)
     }
 
-    private func send(_ job: Job) async {
-        guard !subscribers.isEmpty, let view = try? await store.view(job, defaultEstimate: defaultEstimate) else { return }
-        broadcast(Self.frame(view))
+    /// The outbox's one reader: views are read from the database at delivery, in order.
+    private func deliver(_ item: Outgoing) async {
+        guard !subscribers.isEmpty else { return }
+        switch item {
+        case .job(let job):
+            guard let view = try? await store.view(job, defaultEstimate: defaultEstimate) else { return }
+            broadcast(Self.frame(view))
+        case .positions:
+            guard let views = try? await store.queuedViews(defaultEstimate: defaultEstimate) else { return }
+            for view in views { broadcast(Self.frame(view)) }
+        }
     }
 
     private func broadcast(_ frame: [UInt8]) {
@@ -117,5 +146,6 @@ actor EventHub {
         pendingProgress.removeAll()
         queueMovePending?.cancel()
         queueMovePending = nil
+        outbox.finish()
     }
 }

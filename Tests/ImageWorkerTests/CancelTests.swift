@@ -19,6 +19,18 @@ import Testing
         await worker.stop()
     }
 
+    @Test func aClientThatDisconnectsCancelsNothing() async throws {
+        let worker = try await WorkerProcess.start(stepMs: 20)
+        let other = RPCClient(configuration: .init(path: WorkerProcess.socketPath(worker.directory)))
+        let params: JSONValue = ["owner": "alice", "prompt": "outlives its caller", "width": 64, "height": 64, "steps": 30]
+        let id = try await other.call("image.submit", params: params, timeout: .seconds(10))["id"]!.stringValue!
+        try await worker.waitForJob(id) { $0["status"] == "running" }
+        await other.close()
+        #expect(try await worker.waitForEnd(id)["status"] == "succeeded")
+        #expect(try await worker.sim.calls(to: "/sdapi/v1/interrupt").isEmpty)
+        await worker.stop()
+    }
+
     @Test func aCancelledJobCanBeRetried() async throws {
         let worker = try await WorkerProcess.start(stepMs: 50)
         let blocker = try await worker.submit("running", steps: 150)["id"]!.stringValue!
