@@ -38,8 +38,9 @@ extension RPCMethods {
     /// executor on purpose, so tests can watch the watchdog stop;
     /// `debug.sleep {"ms":N}` answers after N ms, so tests can shut down with work in flight.
     mutating func registerDebug(_ environment: ServiceEnvironment) {
-        register("debug.sleep") { _, params in
+        register("debug.sleep") { context, params in
             let milliseconds = try params.requireObject().optionalInt("ms", in: 0...600_000) ?? 1000
+            context.logger.notice("debug.sleep started", metadata: ["ms": "\(milliseconds)"])
             try await Task.sleep(for: .milliseconds(milliseconds))
             return ["slept_ms": .int(milliseconds)]
         }

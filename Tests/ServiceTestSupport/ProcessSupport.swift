@@ -87,6 +87,15 @@ public final class ServiceProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Waits (bounded) until the process has logged `text`.
+    public func waitForLog(_ text: String, within limit: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while !log.contains(text) {
+            guard ContinuousClock.now < deadline else { throw RPCError(.deadlineExceeded, "never logged '\(text)'; log:\n\(log)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     deinit {
         if process.isRunning {
             kill(pid, SIGCONT)

@@ -111,7 +111,7 @@ struct RawSocket {
         let service = try ServiceProcess("mami-memory", environment: environment, logPath: "\(directory)/memory.log")
         let client = try await waitForService(at: "\(directory)/run/memory.sock")
         async let answer = client.call("debug.sleep", params: ["ms": 800], timeout: .seconds(10))
-        try await Task.sleep(for: .milliseconds(200))
+        try await service.waitForLog("debug.sleep started")
         service.signal(SIGTERM)
         #expect(try await answer == ["slept_ms": 800])
         #expect(try await service.waitForExit() == 0)
@@ -124,7 +124,7 @@ struct RawSocket {
         let service = try ServiceProcess("mami-memory", environment: environment, logPath: "\(directory)/memory.log")
         let client = try await waitForService(at: "\(directory)/run/memory.sock")
         let answer = Task { try await client.call("debug.sleep", params: ["ms": 60_000], timeout: .seconds(120)) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await service.waitForLog("debug.sleep started")
         let start = ContinuousClock.now
         service.signal(SIGTERM)
         #expect(try await service.waitForExit() == 0, "\(service.log)")
