@@ -6,14 +6,56 @@ import MamiCore
 /// |---|---|
 /// | `MAMI_HTTP_ADDR` | `127.0.0.1:8080` |
 /// | `MAMI_HEALTH_PROBE_MS` | 250 (deadline of each dependency probe in `/health`) |
+/// | `MAMI_OLLAMA_URL` | `http://127.0.0.1:11434` |
+/// | `MAMI_CHAT_MODEL` | `llama3.2` |
+/// | `MAMI_SYSTEM_PROMPT` | a short assistant persona |
+/// | `MAMI_PROMPT_TOKENS` | 4096 (prompt budget, estimated at 4 characters a token) |
+/// | `MAMI_MEMORY_BUDGET_MS` | 500 (memory recall bound, G1) |
+/// | `MAMI_CHAT_BUDGET_MS` | 120000 (a chat request's whole budget) |
+/// | `MAMI_GPU_ACQUIRE_MS` | 300 (how long chat waits for the LLM's GPU grant before going on) |
+/// | `MAMI_LLM_STALL_S` | 30 (an LLM stream silent this long fails) |
+/// | `MAMI_LLM_MAX_STREAMS` | 64 (concurrent LLM streams) |
+/// | `MAMI_ACCESS_TOKEN_TTL_S` | 900 |
+/// | `MAMI_BCRYPT_COST` | 11 |
+/// | `MAMI_AUTH_ATTEMPTS_PER_MINUTE` | 10 (login and register, per IP and per account) |
+/// | `MAMI_MAX_BODY_BYTES` | 1048576 |
 struct GatewayConfiguration: Sendable {
     var httpHost: String
     var httpPort: Int
     var healthProbeMilliseconds: Int
+    var ollamaURL: String
+    var chatModel: String
+    var systemPrompt: String
+    var promptTokens: Int
+    var memoryBudget: Duration
+    var chatBudget: Duration
+    var gpuAcquireWait: Duration
+    var llmStall: Duration
+    var llmMaxStreams: Int
+    var accessTokenLifetime: Int
+    var bcryptCost: Int
+    var authAttemptsPerMinute: Int
+    var maxBodyBytes: Int
+
+    static let defaultSystemPrompt = "You are Mami, a helpful assistant. Use what you remember about the person when it helps."
 
     init(source: ConfigSource) throws {
         (httpHost, httpPort) = try Self.parseAddress(source.string("MAMI_HTTP_ADDR") ?? "127.0.0.1:8080")
         healthProbeMilliseconds = try source.int("MAMI_HEALTH_PROBE_MS", default: 250, in: 10...10_000)
+        let ollama = source.string("MAMI_OLLAMA_URL") ?? "http://127.0.0.1:11434"
+        ollamaURL = ollama.hasSuffix("/") ? String(ollama.dropLast()) : ollama
+        chatModel = source.string("MAMI_CHAT_MODEL") ?? "llama3.2"
+        systemPrompt = source.string("MAMI_SYSTEM_PROMPT") ?? Self.defaultSystemPrompt
+        promptTokens = try source.int("MAMI_PROMPT_TOKENS", default: 4096, in: 256...1_000_000)
+        memoryBudget = .milliseconds(try source.int("MAMI_MEMORY_BUDGET_MS", default: 500, in: 0...60_000))
+        chatBudget = .milliseconds(try source.int("MAMI_CHAT_BUDGET_MS", default: 120_000, in: 1000...3_600_000))
+        gpuAcquireWait = .milliseconds(try source.int("MAMI_GPU_ACQUIRE_MS", default: 300, in: 0...60_000))
+        llmStall = .seconds(try source.int("MAMI_LLM_STALL_S", default: 30, in: 1...3600))
+        llmMaxStreams = try source.int("MAMI_LLM_MAX_STREAMS", default: 64, in: 1...4096)
+        accessTokenLifetime = try source.int("MAMI_ACCESS_TOKEN_TTL_S", default: 900, in: 10...86_400)
+        bcryptCost = try source.int("MAMI_BCRYPT_COST", default: 11, in: 4...16)
+        authAttemptsPerMinute = try source.int("MAMI_AUTH_ATTEMPTS_PER_MINUTE", default: 10, in: 1...100_000)
+        maxBodyBytes = try source.int("MAMI_MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
     }
 
     static func parseAddress(_ text: String) throws -> (String, Int) {

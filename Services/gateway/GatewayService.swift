@@ -1,29 +1,102 @@
+import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import MamiCore
+import MamiHTTP
 import MamiService
+import MamiWire
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
-/// The gateway as the host runs it: the probe socket plus the public HTTP server.
+/// The gateway as the host runs it: the probe socket, the public HTTP server
+/// (API, OpenAI surface, WebSocket, health, metrics) and the follower of the
+/// image worker's events.
 enum GatewayService {
     static var definition: ServiceDefinition {
-        ServiceDefinition(name: .gateway, migrator: GatewayMigrations.migrator, companions: httpServer)
+        ServiceDefinition(name: .gateway, migrator: GatewayMigrations.migrator, companions: companions)
     }
 
-    @Sendable static func httpServer(_ environment: ServiceEnvironment) async throws -> [any Service] {
+    @Sendable static func companions(_ environment: ServiceEnvironment) async throws -> [any Service] {
         let configuration = try GatewayConfiguration(source: environment.source)
-        let health = HealthEndpoint(
-            own: environment.health,
-            dependencies: DependencyHealth(environment: environment, deadline: .milliseconds(configuration.healthProbeMilliseconds))
-        )
-        let router = Router()
-        router.get("/health") { _, _ in await health.respond() }
+        let parts = try await GatewayParts.make(environment, configuration)
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: ErrorMiddleware())
+        parts.addRoutes(to: router)
+        let session = WebSocketSession(authenticator: parts.authenticator, fanout: parts.fanout, logger: environment.logger)
         let application = Application(
             router: router,
+            server: .http1WebSocketUpgrade { request, _, _ in
+                guard request.path == "/api/v1/ws" else { return .dontUpgrade }
+                return .upgrade([:]) { inbound, outbound, _ in try await session.run(inbound, outbound) }
+            },
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "mami-gateway"),
             eventLoopGroupProvider: .shared(environment.eventLoopGroup),
             logger: environment.logger
         )
-        return [application]
+        return [application, parts.workerEvents]
+    }
+}
+
+/// The gateway's pieces, built once at start-up.
+struct GatewayParts: Sendable {
+    var configuration: GatewayConfiguration
+    var environment: ServiceEnvironment
+    var accounts: AccountStore
+    var conversations: ConversationStore
+    var authenticator: Authenticator
+    var pipeline: ChatPipeline
+    var images: ImageRequester
+    var memory: RPCClient
+    var worker: RPCClient
+    var fanout: EventFanout
+    var mode: OperatingMode
+    var registry: PrometheusCollectorRegistry
+    var workerEvents: WorkerEvents
+
+    static func make(_ environment: ServiceEnvironment, _ configuration: GatewayConfiguration) async throws -> GatewayParts {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let accounts = AccountStore(database: environment.database)
+        let conversations = ConversationStore(database: environment.database)
+        let tokens = try await AccessTokens.load(stateDirectory: environment.configuration.stateDirectory, lifetime: TimeInterval(configuration.accessTokenLifetime))
+        let memory = environment.client(of: .memory)
+        let worker = environment.client(of: .imageWorker)
+        let mode = OperatingMode()
+        let fanout = EventFanout()
+        let llm = OllamaChat(baseURL: configuration.ollamaURL, model: configuration.chatModel, stall: configuration.llmStall,
+                             http: HTTPClient(pool: HTTPClient.dedicatedPool(threads: configuration.llmMaxStreams)))
+        let pipeline = ChatPipeline(
+            store: conversations, recall: MemoryRecall(client: memory, budget: configuration.memoryBudget, logger: environment.logger),
+            builder: PromptBuilder(budgetTokens: configuration.promptTokens), llm: llm, worker: worker, mode: mode,
+            configuration: configuration, logger: environment.logger)
+        return GatewayParts(
+            configuration: configuration, environment: environment, accounts: accounts, conversations: conversations,
+            authenticator: Authenticator(tokens: tokens, accounts: accounts), pipeline: pipeline,
+            images: ImageRequester(store: conversations, worker: worker, mode: mode, logger: environment.logger),
+            memory: memory, worker: worker, fanout: fanout, mode: mode, registry: registry,
+            workerEvents: WorkerEvents(client: environment.client(of: .imageWorker), store: conversations, fanout: fanout, logger: environment.logger))
+    }
+
+    func addRoutes(to router: Router<GatewayContext>) {
+        let limit = configuration.maxBodyBytes
+        let health = HealthEndpoint(own: environment.health,
+                                    dependencies: DependencyHealth(environment: environment, deadline: .milliseconds(configuration.healthProbeMilliseconds)))
+        router.get("/health") { _, _ in await health.respond() }
+        let admin = AdminRoutes(authenticator: authenticator, mode: mode, memory: memory, worker: worker, fanout: fanout, registry: registry, bodyLimit: limit)
+        admin.addMetrics(to: router)
+        let api = router.group("/api/v1")
+        api.get("/health") { _, _ in await health.respond() }
+        api.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
+        AuthRoutes(accounts: accounts, tokens: authenticator.tokens, hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)),
+                   authenticator: authenticator,
+                   limiter: RateLimiter(limit: configuration.authAttemptsPerMinute, window: 60), bodyLimit: limit).add(to: api)
+        ConversationRoutes(store: conversations, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        ChatRoutes(pipeline: pipeline, images: images, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        ImageRoutes(requester: images, store: conversations, worker: worker, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        MemoryRoutes(memory: memory, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        admin.add(to: api)
+        OpenAIRoutes(pipeline: pipeline, store: conversations, authenticator: authenticator, bodyLimit: limit).add(to: router)
     }
 }

@@ -20,10 +20,6 @@ struct HealthEndpoint: Sendable {
         let allOK = services.values.allSatisfy { $0["status"]?.stringValue == "ok" }
         let status = ownStatus == "failing" ? "failing" : (allOK ? "ok" : "degraded")
         let body: JSONValue = ["status": .string(status), "services": .object(services)]
-        return Response(
-            status: ownStatus == "failing" ? .serviceUnavailable : .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized()))
-        )
+        return JSONResponse.make(body, status: ownStatus == "failing" ? .serviceUnavailable : .ok)
     }
 }

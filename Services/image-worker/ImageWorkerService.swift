@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MamiCore
+import MamiHTTP
 import MamiService
 import NIOConcurrencyHelpers
 
@@ -32,11 +33,13 @@ enum ImageWorkerService {
         try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
         ImageFiles.removeLeftovers(in: images)
         let store = JobStore(database: environment.database)
-        let forge = ForgeClient(baseURL: configuration.forgeURL, auth: configuration.forgeAuth)
+        // txt2img holds a thread for its whole run; progress polls, interrupts and Ollama calls must never wait behind it.
+        let http = HTTPClient(pool: HTTPClient.dedicatedPool(threads: 8))
+        let forge = ForgeClient(baseURL: configuration.forgeURL, auth: configuration.forgeAuth, http: http)
         return WorkerParts(
             configuration: configuration, store: store,
             hub: EventHub(store: store, defaultEstimate: configuration.defaultEstimate.seconds),
-            arbiter: GPUArbiter(ollama: OllamaResidency(baseURL: configuration.ollamaURL), forge: forge, logger: environment.logger),
+            arbiter: GPUArbiter(ollama: OllamaResidency(baseURL: configuration.ollamaURL, http: http), forge: forge, logger: environment.logger),
             forge: forge, catalog: ModelCatalog(forge: forge),
             breaker: CircuitBreaker(threshold: configuration.breakerFailures, openTime: configuration.breakerOpenTime),
             placeholders: try Placeholders(imagesDirectory: images), imagesDirectory: images, logger: environment.logger)

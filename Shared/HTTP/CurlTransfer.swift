@@ -4,12 +4,19 @@ import NIOConcurrencyHelpers
 /// One libcurl easy transfer. `perform()` blocks its thread; `cancel()` may be
 /// called from any thread and makes the progress callback abort the transfer.
 final class CurlTransfer: Sendable {
+    /// Receives each piece of the body as it arrives, with the response status.
+    typealias ChunkHandler = @Sendable (_ status: Int, _ bytes: [UInt8]) -> Void
+
     let request: HTTPRequest
     private let cancelled = NIOLockedValueBox(false)
     private let received = NIOLockedValueBox<[UInt8]>([])
+    private let chunkHandler: ChunkHandler?
+    /// The easy handle while `perform()` runs (read by the write callback for the status).
+    private let handle = NIOLockedValueBox<UInt>(0)  // the pointer's bits (pointers are not Sendable)
 
-    init(request: HTTPRequest) {
+    init(request: HTTPRequest, chunkHandler: ChunkHandler? = nil) {
         self.request = request
+        self.chunkHandler = chunkHandler
     }
 
     func cancel() {
@@ -19,12 +26,21 @@ final class CurlTransfer: Sendable {
     var isCancelled: Bool { cancelled.withLockedValue { $0 } }
 
     func append(_ bytes: UnsafeRawBufferPointer) {
-        received.withLockedValue { $0.append(contentsOf: bytes) }
+        guard let chunkHandler else { return received.withLockedValue { $0.append(contentsOf: bytes) } }
+        var status = 0
+        if let handle = UnsafeMutableRawPointer(bitPattern: handle.withLockedValue { $0 }) {
+            _ = mami_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        }
+        chunkHandler(status, Array(bytes))
     }
 
     func perform() throws -> HTTPResponse {
         guard let handle = curl_easy_init() else { throw HTTPError(code: -1, message: "curl_easy_init failed") }
-        defer { curl_easy_cleanup(handle) }
+        self.handle.withLockedValue { $0 = UInt(bitPattern: handle) }
+        defer {
+            self.handle.withLockedValue { $0 = 0 }
+            curl_easy_cleanup(handle)
+        }
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         for (name, value) in request.headers { headerList = curl_slist_append(headerList, "\(name): \(value)") }
@@ -49,6 +65,11 @@ final class CurlTransfer: Sendable {
         _ = mami_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headers)
         _ = mami_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds)
         _ = mami_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        if let stall = request.stallTimeout {
+            // Fewer than 1 byte per second for this long aborts the transfer (a stalled stream).
+            _ = mami_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+            _ = mami_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(stall.components.seconds)))
+        }
         _ = mami_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
         _ = mami_curl_setopt_ptr(handle, CURLOPT_XFERINFODATA, context)
         _ = mami_curl_setopt_xferinfo(handle) { context, _, _, _, _ in

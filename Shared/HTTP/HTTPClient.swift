@@ -10,13 +10,17 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]?
     /// The whole exchange, connecting included, must finish within this.
     public var timeout: Duration
+    /// When set, a transfer that receives nothing for this long (whole seconds) fails as timed out.
+    public var stallTimeout: Duration?
 
-    public init(method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Duration) {
+    public init(method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8]? = nil, timeout: Duration,
+                stallTimeout: Duration? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.stallTimeout = stallTimeout
     }
 }
 
@@ -43,8 +47,11 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 /// a cooperative thread; cancelling the calling task aborts the transfer
 /// within libcurl's progress interval.
 public struct HTTPClient: Sendable {
-    private let pool: NIOThreadPool
+    let pool: NIOThreadPool
 
+    /// A client whose transfers run on `pool`. Each transfer holds one of the pool's
+    /// threads while it runs, so a service with long transfers (a minute-long
+    /// txt2img, a streamed chat) gives them a pool of their own (``dedicatedPool(threads:)``).
     public init(pool: NIOThreadPool = .singleton) {
         CurlGlobal.initialize()
         self.pool = pool
@@ -58,6 +65,53 @@ public struct HTTPClient: Sendable {
         } onCancel: {
             transfer.cancel()
         }
+    }
+}
+
+extension HTTPClient {
+    /// A started thread pool of `threads` threads for long transfers, living as long as the process.
+    public static func dedicatedPool(threads: Int) -> NIOThreadPool {
+        let pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+        return pool
+    }
+}
+
+/// A piece of a streamed response: the status first, then the body as it arrives.
+public enum HTTPStreamPart: Sendable {
+    case head(status: Int)
+    case body([UInt8])
+}
+
+extension HTTPClient {
+    /// Performs `request` and yields the status, then each piece of the body as
+    /// it arrives. Ending the iteration (or cancelling the consuming task) aborts
+    /// the transfer. A transfer that fails throws ``HTTPError`` from the sequence.
+    public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPStreamPart, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<HTTPStreamPart, any Error>.makeStream()
+        let headSent = NIOLockedValueBox(false)
+        let sendHead: @Sendable (Int) -> Void = { status in
+            if headSent.withLockedValue({ sent in defer { sent = true }; return !sent }) { continuation.yield(.head(status: status)) }
+        }
+        let transfer = CurlTransfer(request: request) { status, bytes in
+            sendHead(status)
+            continuation.yield(.body(bytes))
+        }
+        let pool = pool
+        let task = Task {
+            do {
+                let response = try await pool.runIfActive { try transfer.perform() }
+                sendHead(response.status)
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in
+            transfer.cancel()
+            task.cancel()
+        }
+        return stream
     }
 }
 

@@ -1,0 +1,99 @@
+import Hummingbird
+import MamiCore
+import MamiWire
+
+/// An error answered as `{"error":{"code":"…","message":"…"}}` with an HTTP status.
+/// Client mistakes are 4xx; a 500 means the gateway itself failed.
+struct APIError: Error, HTTPResponseError, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var field: String?
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    static func badRequest(_ message: String, field: String? = nil) -> APIError { APIError(.badRequest, "invalid_request", message, field: field) }
+    static let unauthorized = APIError(.unauthorized, "unauthorized", "a valid access token or API key is required")
+    static let forbidden = APIError(.forbidden, "forbidden", "this needs the admin role")
+    static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "no such \(what)") }
+    static let tooManyRequests = APIError(.tooManyRequests, "rate_limited", "too many attempts; wait a minute")
+
+    /// A field error from request validation.
+    init(_ error: FieldError) {
+        self.init(.badRequest, "invalid_request", error.description, field: error.field)
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let field { members["field"] = .string(field) }
+        return ["error": .object(members)]
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.make(json, status: status)
+    }
+}
+
+/// JSON bodies in and out.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+
+    /// The request body as a JSON object: too large → 413, not JSON → 400, not an object → 400.
+    static func object(_ request: Request, limit: Int) async throws -> [String: JSONValue] {
+        var request = request
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.collectBody(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "the body exceeds \(limit) bytes")
+        }
+        guard bytes.readableBytes > 0 else { return [:] }
+        guard let value = try? JSONValue(parsing: Array(buffer: bytes)) else { throw APIError.badRequest("the body is not valid JSON") }
+        guard let object = value.objectValue else { throw APIError.badRequest("the body must be a JSON object") }
+        return object
+    }
+}
+
+/// Turns whatever a handler throws into the JSON error shape: field errors are 400,
+/// RPC errors from the services map to their meaning, anything else is a 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return JSONResponse.make(error.json, status: error.status)
+        } catch let error as ImageUnavailable {
+            return error.response
+        } catch let error as FieldError {
+            return JSONResponse.make(APIError(error).json, status: .badRequest)
+        } catch let error as RPCError {
+            let mapped = Self.map(error)
+            return JSONResponse.make(mapped.json, status: mapped.status)
+        } catch let error as HTTPError where error.status == .notFound {
+            return JSONResponse.make(APIError.notFound("route").json, status: .notFound)
+        } catch let error as HTTPError {
+            return JSONResponse.make(APIError(error.status, "http_error", "\(error.status.reasonPhrase)").json, status: error.status)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            return JSONResponse.make(APIError(.internalServerError, "internal", "the gateway failed to answer").json, status: .internalServerError)
+        }
+    }
+
+    static func map(_ error: RPCError) -> APIError {
+        switch error.code {
+        case .invalidParams: return APIError(.badRequest, "invalid_request", error.message, field: error.data?["field"]?.stringValue)
+        case .notFound: return APIError(.notFound, "not_found", error.message)
+        case .conflict: return APIError(.conflict, "conflict", error.message)
+        case .unavailable, .deadlineExceeded, .overloaded:
+            return APIError(.serviceUnavailable, "unavailable", "a service behind the gateway did not answer: \(error.message)")
+        default: return APIError(.badGateway, "upstream_error", error.message)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import HummingbirdBcrypt
+import Hummingbird
+import MamiCore
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// Who is calling: a user, through an access token (with its session) or an API key.
+struct Principal: Sendable {
+    var user: User
+    /// The refresh family of the access token; nil for an API key.
+    var session: String?
+    var expiresAt: Date?
+}
+
+/// Resolves `Authorization: Bearer …` to a ``Principal`` (G6): an access token
+/// whose signature, algorithm and claims hold and whose session is not revoked,
+/// or a live API key (`mami_…`).
+struct Authenticator: Sendable {
+    var tokens: AccessTokens
+    var accounts: AccountStore
+
+    func principal(_ request: Request) async throws -> Principal {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { throw APIError.unauthorized }
+        return try await principal(token: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+    }
+
+    func principal(token: String) async throws -> Principal {
+        if token.hasPrefix("mami_") {
+            guard let user = try await accounts.user(apiKey: token) else { throw APIError.unauthorized }
+            return Principal(user: user, session: nil, expiresAt: nil)
+        }
+        guard let claims = try? await tokens.verify(token) else { throw APIError.unauthorized }
+        guard try await !accounts.isRevoked(family: claims.sid), let user = try await accounts.user(id: claims.sub.value) else {
+            throw APIError.unauthorized
+        }
+        return Principal(user: user, session: claims.sid, expiresAt: claims.exp.value)
+    }
+
+    /// Still valid? (expiry and revocation), for long-lived sockets.
+    func stillValid(_ principal: Principal) async -> Bool {
+        if let expiry = principal.expiresAt, expiry <= Date() { return false }
+        guard let session = principal.session else { return true }
+        return (try? await accounts.isRevoked(family: session)) == false
+    }
+}
+
+/// bcrypt off the event loop and the cooperative pool (G6).
+struct PasswordHasher: Sendable {
+    var cost: UInt8
+
+    func hash(_ password: String) async throws -> String {
+        let cost = cost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A hash of nothing, verified against when the user does not exist, so both cases take as long.
+    static let decoy = Bcrypt.hash("mami-decoy-password", cost: 4)
+}
+
+/// At most `limit` attempts per key in a sliding `window` (login and register, per IP and per account).
+/// The table is bounded: the oldest keys are dropped past `maxKeys`.
+final class RateLimiter: Sendable {
+    let limit: Int
+    let window: TimeInterval
+    let maxKeys = 100_000
+    private let attempts = NIOLockedValueBox<[String: [Date]]>([:])
+
+    init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Records an attempt for each key; false when any of them is over the limit.
+    func allow(_ keys: [String]) -> Bool {
+        let now = Date()
+        return attempts.withLockedValue { table in
+            if table.count > maxKeys { table.removeAll(keepingCapacity: true) }
+            var allowed = true
+            for key in keys {
+                var recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
+                if recent.count >= limit { allowed = false } else { recent.append(now) }
+                table[key] = recent
+            }
+            return allowed
+        }
+    }
+}

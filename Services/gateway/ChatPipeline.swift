@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import MamiCore
+import MamiWire
+import Metrics
+
+/// A chat turn as the pipeline's first stages leave it.
+struct ChatTurn: Sendable {
+    var user: User
+    var conversation: Conversation
+    var userMessage: Message
+    /// The id the answer will have: known from the start (I1), used as the memory write's key (G4).
+    var answerID: String
+    var deadline: ContinuousClock.Instant
+
+    var remaining: Duration { max(.zero, deadline - .now) }
+}
+
+/// How an answer ended.
+struct ChatOutcome: Sendable {
+    var text: String
+    var error: LLMError?
+    var disconnected = false
+}
+
+/// Where a message goes after it is stored.
+enum ChatRoute: Sendable, Equatable {
+    case chat
+    case image(prompt: String)
+    case degraded
+}
+
+/// Chat as a pipeline of small stages (G2): load the conversation → store the
+/// person's message → route → recall memory (bounded, G1) → build the prompt to
+/// a token budget (G3) → ask the image worker for the GPU (bounded, proceed on
+/// timeout) → stream from the LLM → store the answer once → remember once (G4).
+/// Authentication happens before, at the HTTP boundary.
+struct ChatPipeline: Sendable {
+    var store: ConversationStore
+    var recall: MemoryRecall
+    var builder: PromptBuilder
+    var llm: OllamaChat
+    var worker: RPCClient
+    var mode: OperatingMode
+    var configuration: GatewayConfiguration
+    var logger: Logger
+
+    static let maxMessageCharacters = 32_000
+    static let historyTurns = 50
+
+    // MARK: stages 1–2
+
+    func begin(user: User, conversationID: String, content: String) async throws -> ChatTurn {
+        let text = content.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw FieldError(field: "content", problem: "must not be empty") }
+        guard text.count <= Self.maxMessageCharacters else { throw FieldError(field: "content", problem: "must be at most \(Self.maxMessageCharacters) characters") }
+        guard let conversation = try await store.conversation(id: conversationID, userID: user.id) else { throw APIError.notFound("conversation") }
+        let message = try await store.addMessage(conversationID: conversation.id, role: "user", content: text)
+        return ChatTurn(user: user, conversation: conversation, userMessage: message, answerID: UUID().uuidString.lowercased(),
+                        deadline: .now + configuration.chatBudget)
+    }
+
+    // MARK: stage 3
+
+    func route(_ turn: ChatTurn) -> ChatRoute {
+        if let prompt = DrawingRequest.prompt(in: turn.userMessage.content) {
+            return .image(prompt: prompt)
+        }
+        return mode.isDegraded ? .degraded : .chat
+    }
+
+    // MARK: stages 4–6
+
+    /// The prompt for `turn`: memory (bounded), recent turns, the budget; then the GPU grant.
+    /// `clientHistory` (the OpenAI surface) replaces the stored turns; its system messages extend ours.
+    func prepare(_ turn: ChatTurn, clientHistory: [ChatLine]? = nil) async throws -> [ChatLine] {
+        async let memories = recall.recall(owner: turn.user.id, query: turn.userMessage.content, remaining: turn.remaining)
+        var system = configuration.systemPrompt
+        let history: [ChatLine]
+        if let clientHistory {
+            system = ([system] + clientHistory.filter { $0.role == "system" }.map(\.content)).joined(separator: "\n\n")
+            history = clientHistory.filter { $0.role != "system" }
+        } else {
+            history = try await store.recent(conversationID: turn.conversation.id, limit: Self.historyTurns)
+                .filter { $0.id != turn.userMessage.id && $0.kind == "text" && $0.status == "complete" }
+                .map { ChatLine(role: $0.role, content: $0.content) }
+        }
+        let lines = builder.build(system: system, memories: await memories, history: history,
+                                  newest: ChatLine(role: "user", content: turn.userMessage.content))
+        await acquireGPU(turn)
+        return lines
+    }
+
+    /// Asks the image worker to let the LLM have the GPU; a slow or absent worker only costs the wait.
+    func acquireGPU(_ turn: ChatTurn) async {
+        let wait = min(configuration.gpuAcquireWait, turn.remaining)
+        guard wait > .zero else { return }
+        do {
+            _ = try await worker.call("gpu.acquire", params: ["mode": "llm"], timeout: wait)
+        } catch {
+            Counter(label: "mami_gpu_acquire_timeouts_total").increment()
+            logger.debug("going on without the GPU grant", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: stage 7
+
+    /// Streams the answer, handing each delta to `deliver`; stops when `deliver` throws (the client left).
+    func answer(_ turn: ChatTurn, lines: [ChatLine], deliver: (String) async throws -> Void) async -> ChatOutcome {
+        var text = ""
+        do {
+            for try await delta in llm.stream(lines, timeout: turn.remaining) {
+                text += delta
+                do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true) }
+            }
+            return ChatOutcome(text: text, error: nil)
+        } catch let error as LLMError {
+            logger.notice("LLM answer failed", metadata: ["conversation": "\(turn.conversation.id)", "error": "\(error)"])
+            return ChatOutcome(text: text, error: error)
+        } catch {
+            return ChatOutcome(text: text, error: LLMError(kind: .failed, detail: "\(error)"))
+        }
+    }
+
+    // MARK: stages 8–9
+
+    /// Stores the answer once; remembers the person's message once, keyed by the answer's id.
+    func finish(_ turn: ChatTurn, _ outcome: ChatOutcome) async throws -> Message {
+        let status = outcome.error == nil && !outcome.disconnected ? "complete" : "failed"
+        let error = outcome.error?.userMessage ?? (outcome.disconnected ? "The client disconnected before the answer was complete." : nil)
+        // Its own task: a client that left must not cancel the write of what was said.
+        let message = try await Task {
+            try await store.addMessage(id: turn.answerID, conversationID: turn.conversation.id, role: "assistant",
+                                       content: outcome.text, status: status, error: error)
+        }.value
+        Counter(label: "mami_chat_answers_total", dimensions: [("status", status)]).increment()
+        // What the person states is remembered; a question is not a fact about them.
+        if status == "complete", !turn.userMessage.content.hasSuffix("?") {
+            await recall.remember(owner: turn.user.id, text: turn.userMessage.content, sourceID: turn.answerID)
+        }
+        return message
+    }
+
+    /// Degraded mode (M4): a plain answer without the LLM.
+    func degradedAnswer(_ turn: ChatTurn) async throws -> Message {
+        try await finish(turn, ChatOutcome(text: OperatingMode.degradedReply, error: nil))
+    }
+}
+
+/// Recognises a request to draw ("draw …", "/image …", "… çiz") and extracts the prompt.
+enum DrawingRequest {
+    static let prefixes = ["/image ", "/draw ", "draw me ", "draw ", "çiz ", "ciz "]
+    static let suffixes = [" çiz", " çizer misin", " çizebilir misin", " ciz"]
+
+    static func prompt(in text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let lower = trimmed.lowercased()
+        for prefix in prefixes where lower.hasPrefix(prefix) {
+            return nonEmpty(String(trimmed.dropFirst(prefix.count)))
+        }
+        let bare = lower.trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
+        for suffix in suffixes where bare.hasSuffix(suffix) {
+            return nonEmpty(String(trimmed.prefix(bare.count - suffix.count)))
+        }
+        return nil
+    }
+
+    private static func nonEmpty(_ text: String) -> String? {
+        let prompt = text.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ":,")))
+        return prompt.isEmpty ? nil : prompt
+    }
+}

@@ -1,0 +1,79 @@
+import Hummingbird
+import MamiCore
+
+/// `/api/v1/conversations…`: create, list (cursor), rename, delete; messages newest first (cursor).
+/// Another user's conversation answers 404, as an absent one does.
+struct ConversationRoutes: Sendable {
+    var store: ConversationStore
+    var authenticator: Authenticator
+    var bodyLimit: Int
+
+    func add(to group: RouterGroup<GatewayContext>) {
+        group.post("/conversations") { request, _ in
+            let user = try await authenticator.principal(request).user
+            let body = try await JSONResponse.object(request, limit: bodyLimit)
+            let conversation = try await store.create(userID: user.id, title: try Self.title(body) ?? "New conversation")
+            return JSONResponse.make(conversation.json, status: .created)
+        }
+        group.get("/conversations") { request, _ in
+            let user = try await authenticator.principal(request).user
+            let page = try Page(request)
+            let items = try await store.list(userID: user.id, before: page.cursor, limit: page.limit)
+            return JSONResponse.make(page.json(items.map(\.json), last: items.last?.seq, count: items.count))
+        }
+        group.patch("/conversations/:id") { request, context in
+            let user = try await authenticator.principal(request).user
+            guard let title = try Self.title(try await JSONResponse.object(request, limit: bodyLimit)) else {
+                throw FieldError(field: "title", problem: "is required")
+            }
+            guard let renamed = try await store.rename(id: try Self.id(context), userID: user.id, title: title) else { throw APIError.notFound("conversation") }
+            return JSONResponse.make(renamed.json)
+        }
+        group.delete("/conversations/:id") { request, context in
+            let user = try await authenticator.principal(request).user
+            guard try await store.delete(id: try Self.id(context), userID: user.id) else { throw APIError.notFound("conversation") }
+            return Response(status: .noContent)
+        }
+        group.get("/conversations/:id/messages") { request, context in
+            let user = try await authenticator.principal(request).user
+            guard let conversation = try await store.conversation(id: try Self.id(context), userID: user.id) else { throw APIError.notFound("conversation") }
+            let page = try Page(request)
+            let items = try await store.messages(conversationID: conversation.id, before: page.cursor, limit: page.limit)
+            return JSONResponse.make(page.json(items.map(\.json), last: items.last?.seq, count: items.count))
+        }
+    }
+
+    static func title(_ body: [String: JSONValue]) throws -> String? {
+        guard let title = try body.optionalString("title") else { return nil }
+        let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(trimmed.count) else { throw FieldError(field: "title", problem: "must be 1 to 200 characters") }
+        return trimmed
+    }
+
+    static func id(_ context: GatewayContext) throws -> String {
+        try context.parameters.require("id")
+    }
+}
+
+/// `?cursor=…&limit=…` of a list endpoint; the cursor is the last item's row number, opaque to clients.
+struct Page: Sendable {
+    var cursor: Int64?
+    var limit: Int
+
+    init(_ request: Request, defaultLimit: Int = 50, maxLimit: Int = 200) throws {
+        let query = request.uri.queryParameters
+        if let text = query["cursor"].map(String.init) {
+            guard let value = Int64(text), value > 0 else { throw FieldError(field: "cursor", problem: "is not a cursor from this list") }
+            cursor = value
+        }
+        limit = defaultLimit
+        if let text = query["limit"].map(String.init) {
+            guard let value = Int(text), (1...maxLimit).contains(value) else { throw FieldError(field: "limit", problem: "must be 1 to \(maxLimit)") }
+            limit = value
+        }
+    }
+
+    func json(_ items: [JSONValue], last: Int64?, count: Int) -> JSONValue {
+        ["items": .array(items), "next_cursor": count == limit ? last.map { .string(String($0)) } ?? .null : .null]
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import MamiCore
+
+/// A conversation row.
+struct Conversation: Sendable {
+    var seq: Int64
+    var id: String
+    var userID: String
+    var title: String
+    var createdAt: Double
+    var updatedAt: Double
+
+    init(row: Row) {
+        seq = row["seq"]
+        id = row["id"]
+        userID = row["user_id"]
+        title = row["title"]
+        createdAt = row["created_at"]
+        updatedAt = row["updated_at"]
+    }
+
+    var json: JSONValue {
+        ["id": .string(id), "title": .string(title), "created_at": iso(createdAt), "updated_at": iso(updatedAt)]
+    }
+}
+
+/// A message row: text from a person or the assistant, or an image message tied to a job (I1).
+struct Message: Sendable {
+    var seq: Int64
+    var id: String
+    var conversationID: String
+    var role: String
+    var content: String
+    var kind: String
+    var jobID: String?
+    var status: String
+    var error: String?
+    var createdAt: Double
+
+    init(row: Row) {
+        seq = row["seq"]
+        id = row["id"]
+        conversationID = row["conversation_id"]
+        role = row["role"]
+        content = row["content"]
+        kind = row["kind"]
+        jobID = row["job_id"]
+        status = row["status"]
+        error = row["error"]
+        createdAt = row["created_at"]
+    }
+
+    var json: JSONValue {
+        [
+            "id": .string(id), "conversation_id": .string(conversationID), "role": .string(role), "content": .string(content),
+            "kind": .string(kind), "job_id": jobID.map(JSONValue.string) ?? .null, "status": .string(status),
+            "error": error.map(JSONValue.string) ?? .null, "created_at": iso(createdAt),
+        ]
+    }
+}
+
+func iso(_ seconds: Double) -> JSONValue {
+    .string(Date(timeIntervalSince1970: seconds).formatted(.iso8601))
+}
+
+/// gateway.db's conversations and messages. Every list is a cursor over an index (G8): no OFFSET.
+struct ConversationStore: Sendable {
+    let database: DatabasePool
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    func create(userID: String, title: String) async throws -> Conversation {
+        try await database.write { db in
+            let id = UUID().uuidString.lowercased()
+            let now = Self.now()
+            try db.execute(sql: "INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, userID, title, now, now])
+            return try Self.conversation(db, id: id)!
+        }
+    }
+
+    static func conversation(_ db: Database, id: String) throws -> Conversation? {
+        try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE id = ?", arguments: [id]).map(Conversation.init(row:))
+    }
+
+    /// The conversation if `userID` owns it (another user's reads as absent).
+    func conversation(id: String, userID: String) async throws -> Conversation? {
+        try await database.read { db in try Self.conversation(db, id: id) }.flatMap { $0.userID == userID ? $0 : nil }
+    }
+
+    /// The user's conversation with this title, created when missing.
+    func conversation(userID: String, titled title: String) async throws -> Conversation {
+        let existing = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE user_id = ? AND title = ? ORDER BY seq LIMIT 1", arguments: [userID, title])
+        }
+        if let existing { return Conversation(row: existing) }
+        return try await create(userID: userID, title: title)
+    }
+
+    func list(userID: String, before cursor: Int64?, limit: Int) async throws -> [Conversation] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM conversations WHERE user_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                             arguments: [userID, cursor ?? Int64.max, limit]).map(Conversation.init(row:))
+        }
+    }
+
+    func rename(id: String, userID: String, title: String) async throws -> Conversation? {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ? AND user_id = ?", arguments: [title, Self.now(), id, userID])
+            return db.changesCount == 1 ? try Self.conversation(db, id: id) : nil
+        }
+    }
+
+    func delete(id: String, userID: String) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM messages WHERE conversation_id = (SELECT id FROM conversations WHERE id = ? AND user_id = ?)", arguments: [id, userID])
+            try db.execute(sql: "DELETE FROM conversations WHERE id = ? AND user_id = ?", arguments: [id, userID])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Newest first, before `cursor` (a message's seq).
+    func messages(conversationID: String, before cursor: Int64?, limit: Int) async throws -> [Message] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                             arguments: [conversationID, cursor ?? Int64.max, limit]).map(Message.init(row:))
+        }
+    }
+
+    func addMessage(id: String = UUID().uuidString.lowercased(), conversationID: String, role: String, content: String,
+                    kind: String = "text", jobID: String? = nil, status: String = "complete", error: String? = nil) async throws -> Message {
+        try await database.write { db in
+            try db.execute(sql: """
+                INSERT INTO messages (id, conversation_id, role, content, kind, job_id, status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, conversationID, role, content, kind, jobID, status, error, Self.now()])
+            try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [Self.now(), conversationID])
+            return try Self.message(db, id: id)!
+        }
+    }
+
+    static func message(_ db: Database, id: String) throws -> Message? {
+        try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id]).map(Message.init(row:))
+    }
+
+    /// The message and its conversation's owner.
+    func message(id: String) async throws -> (Message, ownerID: String)? {
+        try await database.read { db in
+            guard let message = try Self.message(db, id: id),
+                  let owner = try String.fetchOne(db, sql: "SELECT user_id FROM conversations WHERE id = ?", arguments: [message.conversationID]) else { return nil }
+            return (message, owner)
+        }
+    }
+
+    /// Image messages: records the job's state (idempotent; terminal states are final).
+    func recordJob(messageID: String, jobID: String, status: String, error: String?) async throws -> Message? {
+        try await database.write { db in
+            try db.execute(sql: """
+                UPDATE messages SET job_id = ?, status = ?, error = ? WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'cancelled')
+                """, arguments: [jobID, status, error, messageID])
+            return try Self.message(db, id: messageID)
+        }
+    }
+
+    /// Image messages whose jobs were not terminal when last seen (reconciled at start-up).
+    func openImageMessages() async throws -> [Message] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE kind = 'image' AND status IN ('queued', 'running')").map(Message.init(row:))
+        }
+    }
+
+    /// The newest `limit` messages, oldest first, for a prompt.
+    func recent(conversationID: String, limit: Int) async throws -> [Message] {
+        try await messages(conversationID: conversationID, before: nil, limit: limit).reversed()
+    }
+}

@@ -1,0 +1,50 @@
+import Logging
+import MamiCore
+import MamiWire
+import Metrics
+
+/// Memory lookups for a chat, bounded (G1): each takes at most
+/// min(`MAMI_MEMORY_BUDGET_MS`, the request's remaining budget); with less than
+/// 100 ms left it is skipped. A skip or a failure is logged and counted, and
+/// the answer goes on without memory.
+struct MemoryRecall: Sendable {
+    var client: RPCClient
+    var budget: Duration
+    var logger: Logger
+    static let minimum: Duration = .milliseconds(100)
+    static let k = 5
+
+    /// Texts remembered about `owner` that relate to `query`, most relevant first.
+    func recall(owner: String, query: String, remaining: Duration) async -> [String] {
+        let allowed = min(budget, remaining)
+        guard allowed >= Self.minimum else {
+            Counter(label: "mami_memory_recall_skipped_total", dimensions: [("reason", "budget")]).increment()
+            logger.notice("memory recall skipped", metadata: ["owner": "\(owner)", "budget_ms": "\(allowed.components.seconds * 1000 + allowed.components.attoseconds / 1_000_000_000_000_000)"])
+            return []
+        }
+        do {
+            let params: JSONValue = ["owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.k))]
+            let answer = try await client.call("memory.search", params: params, timeout: allowed)
+            Counter(label: "mami_memory_recall_total").increment()
+            return answer["results"]?.arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
+        } catch {
+            Counter(label: "mami_memory_recall_skipped_total", dimensions: [("reason", "error")]).increment()
+            logger.notice("memory recall failed; answering without memory", metadata: ["owner": "\(owner)", "error": "\(error)"])
+            return []
+        }
+    }
+
+    /// Stores what the person said, once per answer (`source_id` = the answer's message id, G4).
+    func remember(owner: String, text: String, sourceID: String) async {
+        let params: JSONValue = [
+            "owner": .string(owner), "text": .string(String(text.prefix(4000))), "source_id": .string(sourceID), "scope": "user",
+        ]
+        do {
+            _ = try await client.call("memory.add", params: params, timeout: max(budget, .seconds(2)))
+            Counter(label: "mami_memory_writes_total").increment()
+        } catch {
+            Counter(label: "mami_memory_write_failures_total").increment()
+            logger.notice("memory write failed", metadata: ["owner": "\(owner)", "error": "\(error)"])
+        }
+    }
+}
