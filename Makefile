@@ -7,6 +7,7 @@ SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config
 ## deps: install the Debian packages the build and tests need, when missing.
 deps:
 	@scripts/install-deps.sh $(SYSTEM_PACKAGES)
+	@scripts/install-python-tools.sh
 
 ## build: debug build of every executable.
 build: deps

@@ -182,6 +182,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "MamiWire", "MamiCore", "MamiHTTP", "ServiceTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/GatewayTests",
+            exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ImageWorkerTests",
             dependencies: ["MamiWire", "MamiCore", "MamiHTTP", "ServiceTestSupport"],
             path: "Tests/ImageWorkerTests",

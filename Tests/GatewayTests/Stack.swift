@@ -1,0 +1,172 @@
+import Foundation
+import MamiCore
+import MamiHTTP
+import MamiWire
+import NIOPosix
+import ServiceTestSupport
+
+/// The whole product for a test: mami-sim, mami-memory, mami-image-worker and
+/// mami-gateway as real processes on a scratch directory, and an HTTP client.
+final class Stack: @unchecked Sendable {
+    let directory: String
+    let sim: SimProcess
+    let port: Int
+    let settings: [String: String]
+    private(set) var services: [String: ServiceProcess] = [:]
+    let http = HTTPClient()
+
+    static let serviceNames = ["memory", "image-worker", "gateway"]
+
+    static func start(extra: [String: String] = [:], stepMs: Int = 5) async throws -> Stack {
+        let directory = try makeScratchDirectory()
+        let sim = try await SimProcess(directory: directory, stepMs: stepMs, tokenMs: 2)
+        let stack = Stack(directory: directory, sim: sim, port: freeLoopbackPort(), extra: extra)
+        for name in serviceNames { try stack.launch(name) }
+        try await stack.waitUntilServing()
+        return stack
+    }
+
+    private init(directory: String, sim: SimProcess, port: Int, extra: [String: String]) {
+        self.directory = directory
+        self.sim = sim
+        self.port = port
+        settings = [
+            "MAMI_HTTP_ADDR": "127.0.0.1:\(port)", "MAMI_OLLAMA_URL": sim.ollamaURL, "MAMI_FORGE_URL": sim.forgeURL,
+            "MAMI_BCRYPT_COST": "4", "MAMI_IMAGE_POLL_MS": "100", "MAMI_AUTH_ATTEMPTS_PER_MINUTE": "1000",
+        ].merging(extra) { $1 }
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    func launch(_ name: String) throws {
+        services[name] = try ServiceProcess(
+            "mami-\(name)", environment: serviceEnvironment(directory, extra: settings),
+            logPath: "\(directory)/\(name)-\(UUID().uuidString.prefix(4)).log")
+    }
+
+    func process(_ name: String) -> ServiceProcess { services[name]! }
+
+    func kill(_ name: String) async throws {
+        process(name).signal(SIGKILL)
+        _ = try await process(name).waitForExit()
+    }
+
+    /// Until `/health` says every service is ok.
+    func waitUntilServing() async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try? await json("GET", "/health"))?.body["status"] != "ok" {
+            guard ContinuousClock.now < deadline else { throw RPCError(.unavailable, "the gateway did not come up: \(process("gateway").log)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @discardableResult
+    func request(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil,
+                 headers: [String: String] = [:], raw: [UInt8]? = nil) async throws -> HTTPResponse {
+        var all = headers
+        if body != nil || raw != nil { all["Content-Type"] = "application/json" }
+        if let token { all["Authorization"] = "Bearer \(token)" }
+        return try await http.send(HTTPRequest(method: method, url: base + path, headers: all, body: raw ?? body?.serialized(), timeout: .seconds(60)))
+    }
+
+    /// A JSON call: status and parsed body.
+    func json(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, body: JSONValue) {
+        let response = try await request(method, path, body, token: token)
+        return (response.status, (try? JSONValue(parsing: response.body)) ?? .null)
+    }
+
+    /// Registers `username` and returns its session (`access_token`, `refresh_token`, `user`).
+    func register(_ username: String, password: String = "correct horse battery") async throws -> Session {
+        let (status, body) = try await json("POST", "/api/v1/auth/register", ["username": .string(username), "password": .string(password)])
+        guard status == 201 else { throw RPCError(.internalError, "register answered \(status): \(body)") }
+        return Session(body)
+    }
+
+    func conversation(_ session: Session, title: String = "test") async throws -> String {
+        try await json("POST", "/api/v1/conversations", ["title": .string(title)], token: session.access).body["id"]!.stringValue!
+    }
+
+    /// Sends a chat message (JSON answer).
+    func chat(_ session: Session, _ conversation: String, _ content: String) async throws -> (status: Int, body: JSONValue) {
+        try await json("POST", "/api/v1/conversations/\(conversation)/messages", ["content": .string(content)], token: session.access)
+    }
+
+    /// Sends a chat message asking for SSE; returns the events in order.
+    func chatStream(_ session: Session, _ conversation: String, _ content: String) async throws -> [(event: String, data: JSONValue)] {
+        let response = try await request("POST", "/api/v1/conversations/\(conversation)/messages", ["content": .string(content)],
+                                         token: session.access, headers: ["Accept": "text/event-stream"])
+        return SSEParser.events(response.text)
+    }
+
+    func stop() async {
+        for name in Self.serviceNames.reversed() {
+            guard let service = services[name] else { continue }
+            service.signal(SIGCONT)
+            service.signal(SIGTERM)
+            _ = try? await service.waitForExit()
+        }
+        try? await sim.clearFaults()
+        await sim.stop()
+    }
+}
+
+/// What register, login and refresh answer.
+struct Session: Sendable {
+    var access: String
+    var refresh: String
+    var userID: String
+
+    init(_ body: JSONValue) {
+        access = body["access_token"]?.stringValue ?? ""
+        refresh = body["refresh_token"]?.stringValue ?? ""
+        userID = body["user"]?["id"]?.stringValue ?? ""
+    }
+
+    /// The session (refresh family) named in the access token's `sid` claim.
+    var familyID: String {
+        var payload = access.split(separator: ".").dropFirst().first.map(String.init) ?? ""
+        payload = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
+        return Data(base64Encoded: payload).flatMap { try? JSONValue(parsing: Array($0)) }?["sid"]?.stringValue ?? ""
+    }
+}
+
+enum SSEParser {
+    static func events(_ text: String) -> [(event: String, data: JSONValue)] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            var event = "message"
+            var data = ""
+            for line in block.split(separator: "\n") {
+                if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data += line.dropFirst(6) }
+            }
+            guard !data.isEmpty else { return nil }
+            return (event, (try? JSONValue(parsing: data)) ?? .string(data))
+        }
+    }
+}
+
+/// Runs one of the Python client scripts with the project's .venv (scripts/install-python-tools.sh).
+func runPython(_ script: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+    var root = URL(fileURLWithPath: #filePath)
+    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
+    let python = root.appendingPathComponent(".venv/bin/python").path
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+        throw RPCError(.unavailable, "\(python) is missing: run scripts/install-python-tools.sh (make deps does)")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [root.appendingPathComponent("Tests/GatewayTests/python/\(script)").path] + arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    // Reading until the end blocks: on the blocking pool, not a cooperative thread.
+    let data = try await NIOThreadPool.singleton.runIfActive {
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,56 @@
+"""A progress-socket client for the tests.
+
+ws_client.py URL noauth           connects and sends nothing; prints {"close_code"}
+ws_client.py URL badauth          sends a wrong token; prints {"close_code"}
+ws_client.py URL events TOKEN N   authenticates, prints {"ready", "events": [...]} after N seconds or the
+                                  first terminal event, whichever comes first
+"""
+import asyncio
+import json
+import sys
+
+import websockets
+
+
+async def close_code(url, first):
+    async with websockets.connect(url) as socket:
+        if first is not None:
+            await socket.send(first)
+        try:
+            while True:
+                await asyncio.wait_for(socket.recv(), timeout=20)
+        except websockets.ConnectionClosed as closed:
+            return {"close_code": closed.rcvd.code if closed.rcvd else None}
+
+
+async def events(url, token, seconds):
+    received = []
+    async with websockets.connect(url) as socket:
+        await socket.send(json.dumps({"type": "auth", "token": token}))
+        ready = json.loads(await asyncio.wait_for(socket.recv(), timeout=10))
+        print(json.dumps({"ready": ready}), flush=True)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            try:
+                event = json.loads(await asyncio.wait_for(socket.recv(), timeout=deadline - loop.time()))
+            except asyncio.TimeoutError:
+                break
+            received.append(event)
+            if event.get("status") in ("succeeded", "failed", "cancelled"):
+                break
+    return {"events": received}
+
+
+def main():
+    url, mode = sys.argv[1], sys.argv[2]
+    if mode == "noauth":
+        result = asyncio.run(close_code(url, None))
+    elif mode == "badauth":
+        result = asyncio.run(close_code(url, json.dumps({"type": "auth", "token": "not-a-token"})))
+    else:
+        result = asyncio.run(events(url, sys.argv[3], float(sys.argv[4])))
+    print(json.dumps(result), flush=True)
+
+
+main()
