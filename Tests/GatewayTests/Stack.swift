@@ -17,7 +17,18 @@ final class Stack: @unchecked Sendable {
 
     static let serviceNames = ["memory", "image-worker", "gateway"]
 
+    /// Starts the stack once one of ``TestSlots/stacks`` is free; the slot is given back when the stack is released.
     static func start(extra: [String: String] = [:], stepMs: Int = 5) async throws -> Stack {
+        await TestSlots.stacks.acquire()
+        do {
+            return try await launchAll(extra: extra, stepMs: stepMs)
+        } catch {
+            await TestSlots.stacks.release()
+            throw error
+        }
+    }
+
+    private static func launchAll(extra: [String: String], stepMs: Int) async throws -> Stack {
         let directory = try makeScratchDirectory()
         let sim = try await SimProcess(directory: directory, stepMs: stepMs, tokenMs: 2)
         let stack = Stack(directory: directory, sim: sim, port: freeLoopbackPort(), extra: extra)
@@ -37,6 +48,12 @@ final class Stack: @unchecked Sendable {
     }
 
     var base: String { "http://127.0.0.1:\(port)" }
+
+    /// The slot goes back when the test lets go of the stack, whether it stopped it or failed first
+    /// (ServiceProcess kills what is still running).
+    deinit {
+        Task { await TestSlots.stacks.release() }
+    }
 
     func launch(_ name: String) throws {
         services[name] = try ServiceProcess(
@@ -162,8 +179,12 @@ func runPython(_ script: String, _ arguments: [String], environment: [String: St
     process.standardOutput = output
     process.standardError = output
     try process.run()
-    // Reading until the end blocks: on the blocking pool, not a cooperative thread.
-    let data = try await NIOThreadPool.singleton.runIfActive {
+    // Reading until the end blocks: on a thread of its own, neither a cooperative thread nor
+    // the shared pool that the HTTP client's transfers need meanwhile.
+    let pool = NIOThreadPool(numberOfThreads: 1)
+    pool.start()
+    defer { pool.shutdownGracefully { _ in } }
+    let data = try await pool.runIfActive {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return data
