@@ -140,6 +140,7 @@ let package = Package(
             name: "MamiBench",
             dependencies: [
                 "MamiCore", "MamiWire", "MamiHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -10,7 +10,7 @@ COUNT="${BENCH_COUNT:-20000}"
 SECONDS_PER_RUN="${BENCH_SECONDS:-5}"
 WINDOW="${BENCH_WINDOW:-64}"
 
-swift build -c release --product mami-memory >&2
+swift build -c release >&2  # every product: the sections below start them all
 swift build -c release --product mami-bench >&2
 bin="$(swift build -c release --show-bin-path)"
 mkdir -p Benchmarks/floor/bin
@@ -64,3 +64,11 @@ mkdir -p "$work/image"
 python3 scripts/bench_report.py --image "$work/image.json" "make bench (mami-bench image)" > "$work/image.md"
 cat "$work/image.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/image.md"
+
+# Gateway end to end: first token at 1 and 32 streams, memory frozen, a million-message conversation.
+swift build -c release --product mami-gateway >&2
+mkdir -p "$work/gateway"
+"$bin/mami-bench" gateway --binaries "$bin" --directory "$work/gateway" > "$work/gateway.json"
+python3 scripts/bench_report.py --gateway "$work/gateway.json" "make bench (mami-bench gateway)" > "$work/gateway.md"
+cat "$work/gateway.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/gateway.md"

@@ -4,6 +4,7 @@
     bench_report.py --memory RESULT.json COMMAND    prints the "Memory" section
     bench_report.py --soak RESULT.json COMMAND      prints the "Memory soak" section
     bench_report.py --image RESULT.json COMMAND     prints the "Image worker" section
+    bench_report.py --gateway RESULT.json COMMAND   prints the "Gateway" section
     bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
 import datetime
@@ -15,6 +16,7 @@ BEGIN, END = "<!-- wire:begin -->", "<!-- wire:end -->"
 MEMORY_BEGIN, MEMORY_END = "<!-- memory:begin -->", "<!-- memory:end -->"
 SOAK_BEGIN, SOAK_END = "<!-- soak:begin -->", "<!-- soak:end -->"
 IMAGE_BEGIN, IMAGE_END = "<!-- image:begin -->", "<!-- image:end -->"
+GATEWAY_BEGIN, GATEWAY_END = "<!-- gateway:begin -->", "<!-- gateway:end -->"
 
 
 def soak_section(path, command):
@@ -29,6 +31,37 @@ def soak_section(path, command):
     out.append("")
     out.append(f"Growth after warm-up: {r['growth_mb']:+.1f} MB (target ≤ 5 MB).")
     out.append(SOAK_END)
+    return "\n".join(out) + "\n"
+
+
+def gateway_section(path, command):
+    r = json.load(open(path))
+    rows = []
+    for streams in (1, 32):
+        g, d = r[f"streams_{streams}"]["gateway"], r[f"streams_{streams}"]["ollama_direct"]
+        rows.append((f"{streams} concurrent stream{'s' if streams > 1 else ''}", f"{g['p50']:.1f} / {g['p99']:.1f} ms",
+                     f"{d['p50']:.1f} / {d['p99']:.1f} ms", f"{g['p50'] - d['p50']:.1f} / {g['p99'] - d['p99']:.1f} ms", g["n"]))
+    frozen, history = r["memory_frozen"], r["history"]
+    out = [GATEWAY_BEGIN, "## Gateway: first token, a frozen memory service, a million-message conversation", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build "
+               "(`Tools/mami-bench/GatewayBench.swift`): mami-sim answering at once (`--token-ms 0`), memory, image worker and gateway as real processes.")
+    out.append("")
+    out.append("Time to the first token (p50 / p99): a streamed chat through the gateway (`Accept: text/event-stream`, until the first "
+               "`delta` event: authentication, the conversation, the stored message, memory recall, prompt, GPU grant, LLM stream) "
+               "against the same streamed `/api/chat` sent to the simulator directly.")
+    out.append("")
+    out.append("| load | through the gateway | Ollama (simulator) directly | the gateway adds | requests |")
+    out.append("|---|---|---|---|---|")
+    out += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    out.append("")
+    out.append(f"Memory service frozen (SIGSTOP), default `MAMI_MEMORY_BUDGET_MS` 500: time to first token p50 {frozen['p50']:.0f} ms, "
+               f"worst {frozen['max']:.0f} ms over {frozen['n']} chats (target ≤ 600 ms; G1).")
+    out.append("")
+    page = history["page_ms"]
+    out.append(f"One conversation of {history['messages']:,} messages: a page of 50 by cursor over HTTP, 200 random cursors after a warm pass: "
+               f"p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms, worst {page['max']:.2f} ms (target p99 ≤ 5 ms; G8). "
+               "The messages are written into gateway.db by the benchmark while the gateway is stopped.")
+    out.append(GATEWAY_END)
     return "\n".join(out) + "\n"
 
 
@@ -131,7 +164,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END)] if new.startswith(b)), (BEGIN, END))
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]
@@ -146,6 +179,8 @@ if __name__ == "__main__":
         update(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "--soak":
         print(soak_section(sys.argv[2], sys.argv[3]), end="")
+    elif sys.argv[1] == "--gateway":
+        print(gateway_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--image":
         print(image_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--memory":

@@ -61,4 +61,23 @@ import Testing
         #expect(strangerEvents == [], "another user's progress leaked")
         await stack.stop()
     }
+
+    /// docs/openapi.yaml is what the gateway serves, and every path in it is routed.
+    @Test func theServedOpenAPIDocumentIsDocsOpenAPIYaml() async throws {
+        let (status, output) = try await runPython("../../../scripts/openapi.py", ["--check"])
+        #expect(status == 0, "\(output)")
+        let stack = try await Stack.start()
+        let document = try await stack.json("GET", "/api/v1/openapi.json").body
+        #expect(document["openapi"] == "3.1.0")
+        let paths = document["paths"]?.objectValue ?? [:]
+        #expect(paths.count > 25)
+        let session = try await stack.register("vedat")
+        for (path, item) in paths where !path.contains("{") && path != "/api/v1/ws" {
+            for method in (item.objectValue ?? [:]).keys {
+                let status = try await stack.request(method.uppercased(), path, [:], token: session.access).status
+                #expect(status != 404 && status != 405, "\(method.uppercased()) \(path) is documented but answers \(status)")
+            }
+        }
+        await stack.stop()
+    }
 }

@@ -39,7 +39,7 @@ struct ImageBench: AsyncParsableCommand {
             let call = try await stack.calls(to: "/sdapi/v1/txt2img").last { $0["body"]?["prompt"]?.stringValue == "timed \(index)" }
             samples.append(((call?["received_at"]?.doubleValue ?? .nan) - started) * 1000)
         }
-        return summary(samples)
+        return percentiles(samples)
     }
 
     /// A running job: image.cancel sent, then when the interrupt reached the simulator; and the whole cancel call.
@@ -58,7 +58,7 @@ struct ImageBench: AsyncParsableCommand {
             guard interrupts.count > before, let at = interrupts[before]["received_at"]?.doubleValue else { continue }
             toInterrupt.append((at - started) * 1000)
         }
-        return ["interrupt": summary(toInterrupt), "cancel_call": summary(whole)]
+        return ["interrupt": percentiles(toInterrupt), "cancel_call": percentiles(whole)]
     }
 
     /// One job of 100 steps × 50 ms with 1 s polling, alone: change numbers consumed (= database writes) and events received.
@@ -104,14 +104,6 @@ struct ImageBench: AsyncParsableCommand {
             "descriptors_before": .int(Int64(before.descriptors)), "descriptors_after": .int(Int64(after.descriptors)),
             "cancel_seconds": .double((seconds * 100).rounded() / 100),
         ]
-    }
-
-    func summary(_ samples: [Double]) -> JSONValue {
-        let sorted = samples.filter(\.isFinite).sorted()
-        guard !sorted.isEmpty else { return .null }
-        let round: (Double) -> JSONValue = { .double(($0 * 100).rounded() / 100) }
-        return ["n": .int(Int64(sorted.count)), "p50": round(sorted[sorted.count / 2]), "p99": round(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]),
-                "max": round(sorted.last!)]
     }
 }
 

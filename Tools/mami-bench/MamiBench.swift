@@ -12,7 +12,7 @@ import NIOPosix
 struct MamiBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mami-bench", abstract: "Benchmarks of Mami's services.",
-        subcommands: [WireBench.self, MemoryBench.self, MemorySoak.self, ImageBench.self], defaultSubcommand: WireBench.self)
+        subcommands: [WireBench.self, MemoryBench.self, MemorySoak.self, ImageBench.self, GatewayBench.self], defaultSubcommand: WireBench.self)
 }
 
 /// Round trips, throughput, deadline and down-peer figures of RPCClient against a service socket.
@@ -137,4 +137,13 @@ struct WireBench: AsyncParsableCommand {
 func microseconds(_ duration: Duration) -> Double {
     let (seconds, attoseconds) = duration.components
     return Double(seconds) * 1e6 + Double(attoseconds) / 1e12
+}
+
+/// `{"n","p50","p99","max"}` of millisecond samples, rounded to 0.01 ms; null when there are none.
+func percentiles(_ samples: [Double]) -> JSONValue {
+    let sorted = samples.filter(\.isFinite).sorted()
+    guard let worst = sorted.last else { return .null }
+    let round: (Double) -> JSONValue = { .double(($0 * 100).rounded() / 100) }
+    return ["n": .int(Int64(sorted.count)), "p50": round(sorted[sorted.count / 2]), "p99": round(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]),
+            "max": round(worst)]
 }

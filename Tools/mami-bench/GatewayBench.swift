@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import MamiCore
+import MamiHTTP
+import MamiWire
+
+/// The gateway with mami-sim answering instantly: time to the first streamed
+/// token through the gateway against Ollama's own (the simulator's), at 1 and 32
+/// concurrent streams; the same with the memory service frozen; and a page of 50
+/// messages by cursor in a conversation of 1 000 000.
+struct GatewayBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Measure mami-gateway end to end.")
+
+    @Option(help: "Directory holding the mami-* executables.") var binaries: String
+    @Option(help: "A scratch directory.") var directory: String
+    @Option(help: "Streams timed per concurrency level and stream.") var requests = 40
+    @Option(help: "Messages in the large conversation.") var messages = 1_000_000
+
+    func run() async throws {
+        let stack = try await GatewayStack.start(binaries: binaries, directory: directory)
+        defer { stack.stop() }
+        let session = try await stack.register()
+        var report: [String: JSONValue] = ["mode": "gateway"]
+        for streams in [1, 32] {
+            let gateway = try await firstTokens(streams: streams) { try await stack.firstDelta(session, conversation: try await stack.conversation(session)) }
+            let direct = try await firstTokens(streams: streams) { try await stack.firstOllamaLine() }
+            report["streams_\(streams)"] = ["gateway": percentiles(gateway), "ollama_direct": percentiles(direct)]
+        }
+        stack.signal("memory", SIGSTOP)
+        let conversation = try await stack.conversation(session)
+        var frozen: [Double] = []
+        for _ in 0..<20 { frozen.append(try await stack.firstDelta(session, conversation: conversation)) }
+        stack.signal("memory", SIGCONT)
+        report["memory_frozen"] = percentiles(frozen)
+        report["history"] = try await history(stack, session)
+        print(JSONValue.object(report).jsonText)
+    }
+
+    /// `streams` concurrent clients, each timing `requests` first tokens in a row (ms).
+    func firstTokens(streams: Int, _ measure: @escaping @Sendable () async throws -> Double) async throws -> [Double] {
+        _ = try await measure()
+        return try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<streams {
+                group.addTask {
+                    var samples: [Double] = []
+                    for _ in 0..<requests { samples.append(try await measure()) }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    /// A conversation of `messages` rows (written while the gateway is stopped), paged by cursor over HTTP.
+    func history(_ stack: GatewayStack, _ session: GatewayStack.Session) async throws -> JSONValue {
+        let conversation = try await stack.conversation(session)
+        try await stack.restartGateway {
+            let started = ContinuousClock.now
+            try await fill(conversation, database: "\(directory)/lib/gateway.db")
+            return ContinuousClock.now - started
+        }
+        var cursors: [Int64?] = [nil]
+        var generator = BenchGenerator(seed: 7)
+        for _ in 0..<199 { cursors.append(Int64.random(in: 100...Int64(messages), using: &generator)) }
+        var samples: [Double] = []
+        for cursor in cursors + cursors {
+            let started = ContinuousClock.now
+            let page = try await stack.page(session, conversation: conversation, cursor: cursor)
+            samples.append(microseconds(ContinuousClock.now - started) / 1000)
+            guard page == 50 else { throw RPCError(.internalError, "a page held \(page) messages") }
+        }
+        return ["messages": .int(Int64(messages)), "page_ms": percentiles(Array(samples.suffix(200)))]
+    }
+
+    func fill(_ conversation: String, database path: String) async throws {
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO messages (id, conversation_id, role, content, kind, status, created_at) VALUES (?, ?, ?, ?, 'text', 'complete', ?)
+                """)
+            let now = Date().timeIntervalSince1970
+            for index in 0..<messages {
+                try statement.execute(arguments: [UUID().uuidString.lowercased(), conversation, index % 2 == 0 ? "user" : "assistant",
+                                                  "message number \(index) of the long conversation", now])
+            }
+        }
+    }
+}
+
+/// The four processes for the gateway benchmark.
+final class GatewayStack: @unchecked Sendable {
+    struct Session: Sendable { var token: String }
+
+    let binaries: String
+    let directory: String
+    let port = Int.random(in: 30_000..<40_000)
+    let simPort = Int.random(in: 40_000..<50_000)
+    var processes: [String: Process] = [:]
+    // Plenty of threads: each timed stream holds one for its transfer.
+    let http = HTTPClient(pool: HTTPClient.dedicatedPool(threads: 80))
+
+    init(binaries: String, directory: String) {
+        self.binaries = binaries
+        self.directory = directory
+    }
+
+    static func start(binaries: String, directory: String) async throws -> GatewayStack {
+        let stack = GatewayStack(binaries: binaries, directory: directory)
+        try stack.launch("sim", ["--forge-port", "\(stack.simPort)", "--ollama-port", "\(stack.simPort + 1)", "--step-ms", "1", "--token-ms", "0"])
+        for name in ["memory", "image-worker", "gateway"] { try stack.launch(name) }
+        try await stack.waitUntilServing()
+        return stack
+    }
+
+    var environment: [String: String] {
+        [
+            "MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib", "MAMI_LOG_LEVEL": "warning",
+            "MAMI_HTTP_ADDR": "127.0.0.1:\(port)", "MAMI_OLLAMA_URL": "http://127.0.0.1:\(simPort + 1)",
+            "MAMI_FORGE_URL": "http://127.0.0.1:\(simPort)", "MAMI_BCRYPT_COST": "4", "MAMI_AUTH_ATTEMPTS_PER_MINUTE": "100000",
+        ]
+    }
+
+    func launch(_ name: String, _ arguments: [String] = []) throws {
+        processes[name] = try ImageStack.launch("\(binaries)/mami-\(name)", arguments, environment, log: "\(directory)/\(name).log")
+    }
+
+    func signal(_ name: String, _ signal: Int32) {
+        if let process = processes[name] { kill(process.processIdentifier, signal) }
+    }
+
+    func waitUntilServing() async throws {
+        for _ in 0..<600 {
+            if let health = try? await http.send(HTTPRequest(url: "http://127.0.0.1:\(port)/health", timeout: .seconds(2))),
+               (try? JSONValue(parsing: health.body))?["status"] == "ok" { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw RPCError(.unavailable, "the stack did not come up")
+    }
+
+    func restartGateway(while work: () async throws -> Duration) async throws {
+        processes["gateway"]?.terminate()
+        processes["gateway"]?.waitUntilExit()
+        _ = try await work()
+        try launch("gateway")
+        try await waitUntilServing()
+    }
+
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> JSONValue {
+        var headers = ["Content-Type": "application/json"]
+        if let token { headers["Authorization"] = "Bearer \(token)" }
+        let response = try await http.send(HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", headers: headers,
+                                                       body: body?.serialized(), timeout: .seconds(30)))
+        return try JSONValue(parsing: response.body)
+    }
+
+    func register() async throws -> Session {
+        let answer = try await call("POST", "/api/v1/auth/register", ["username": "bench", "password": "benchmark password"])
+        return Session(token: answer["access_token"]?.stringValue ?? "")
+    }
+
+    func conversation(_ session: Session) async throws -> String {
+        try await call("POST", "/api/v1/conversations", ["title": "bench"], token: session.token)["id"]?.stringValue ?? ""
+    }
+
+    func page(_ session: Session, conversation: String, cursor: Int64?) async throws -> Int {
+        let query = cursor.map { "?limit=50&cursor=\($0)" } ?? "?limit=50"
+        return try await call("GET", "/api/v1/conversations/\(conversation)/messages\(query)", token: session.token)["items"]?.arrayValue?.count ?? 0
+    }
+
+    /// Milliseconds from sending a streamed chat to the first `delta` event.
+    func firstDelta(_ session: Session, conversation: String) async throws -> Double {
+        let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/api/v1/conversations/\(conversation)/messages",
+                                  headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.token)"],
+                                  body: (["content": "how are you today?"] as JSONValue).serialized(), timeout: .seconds(30))
+        return try await firstChunk(request) { String(decoding: $0, as: UTF8.self).contains("event: delta") }
+    }
+
+    /// Milliseconds from sending a streamed `/api/chat` to the simulator to its first line.
+    func firstOllamaLine() async throws -> Double {
+        let body: JSONValue = ["model": "llama3.2", "messages": [["role": "user", "content": "how are you today?"]], "stream": true]
+        let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(simPort + 1)/api/chat", headers: ["Content-Type": "application/json"],
+                                  body: body.serialized(), timeout: .seconds(30))
+        return try await firstChunk(request) { _ in true }
+    }
+
+    private func firstChunk(_ request: HTTPRequest, until matches: ([UInt8]) -> Bool) async throws -> Double {
+        let started = ContinuousClock.now
+        var seen: [UInt8] = []
+        var first: Double?
+        for try await part in http.stream(request) {
+            guard case .body(let bytes) = part else { continue }
+            seen += bytes
+            if first == nil, matches(seen) { first = microseconds(ContinuousClock.now - started) / 1000 }
+        }
+        guard let first else { throw RPCError(.internalError, "no first token: \(String(decoding: seen.prefix(300), as: UTF8.self))") }
+        return first
+    }
+
+    func stop() {
+        for process in processes.values where process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
