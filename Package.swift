@@ -195,6 +195,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GatewayUnitTests",
+            dependencies: ["MamiGateway"],
+            path: "Tests/GatewayUnitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ImageWorkerTests",
             dependencies: ["MamiWire", "MamiCore", "MamiHTTP", "ServiceTestSupport"],
             path: "Tests/ImageWorkerTests",

@@ -149,14 +149,17 @@ struct ChatPipeline: Sendable {
 
 /// Recognises a request to draw ("draw …", "/image …", "… çiz") and extracts the prompt.
 enum DrawingRequest {
-    static let prefixes = ["/image ", "/draw ", "draw me ", "draw ", "çiz ", "ciz "]
+    /// Command words at the start, matched as whole words ("draw me" before "draw").
+    static let prefixes = ["/image", "/draw", "draw me", "draw", "çiz", "ciz"]
     static let suffixes = [" çiz", " çizer misin", " çizebilir misin", " ciz"]
 
     static func prompt(in text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let lower = trimmed.lowercased()
         for prefix in prefixes where lower.hasPrefix(prefix) {
-            return nonEmpty(String(trimmed.dropFirst(prefix.count)))
+            let rest = trimmed.dropFirst(prefix.count)
+            guard let next = rest.first, next.isWhitespace || next == ":" else { continue }
+            return nonEmpty(String(rest))
         }
         let bare = lower.trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
         for suffix in suffixes where bare.hasSuffix(suffix) {

@@ -19,6 +19,7 @@ import MamiCore
 /// | `MAMI_BCRYPT_COST` | 11 |
 /// | `MAMI_AUTH_ATTEMPTS_PER_MINUTE` | 10 (login and register, per IP and per account) |
 /// | `MAMI_MAX_BODY_BYTES` | 1048576 |
+/// | `MAMI_WS_HEARTBEAT_S` | 15 (WebSocket heartbeat; the token is re-checked at each) |
 struct GatewayConfiguration: Sendable {
     var httpHost: String
     var httpPort: Int
@@ -36,6 +37,7 @@ struct GatewayConfiguration: Sendable {
     var bcryptCost: Int
     var authAttemptsPerMinute: Int
     var maxBodyBytes: Int
+    var webSocketHeartbeat: Duration
 
     static let defaultSystemPrompt = "You are Mami, a helpful assistant. Use what you remember about the person when it helps."
 
@@ -56,6 +58,7 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = try source.int("MAMI_BCRYPT_COST", default: 11, in: 4...16)
         authAttemptsPerMinute = try source.int("MAMI_AUTH_ATTEMPTS_PER_MINUTE", default: 10, in: 1...100_000)
         maxBodyBytes = try source.int("MAMI_MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
+        webSocketHeartbeat = .seconds(try source.int("MAMI_WS_HEARTBEAT_S", default: 15, in: 1...3600))
     }
 
     static func parseAddress(_ text: String) throws -> (String, Int) {

@@ -24,7 +24,8 @@ enum GatewayService {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ErrorMiddleware())
         parts.addRoutes(to: router)
-        let session = WebSocketSession(authenticator: parts.authenticator, fanout: parts.fanout, logger: environment.logger)
+        let session = WebSocketSession(authenticator: parts.authenticator, fanout: parts.fanout, logger: environment.logger,
+                                       heartbeat: configuration.webSocketHeartbeat)
         let application = Application(
             router: router,
             server: .http1WebSocketUpgrade { request, _, _ in

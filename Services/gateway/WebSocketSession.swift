@@ -8,14 +8,14 @@ import NIOWebSocket
 /// One `/api/v1/ws` connection (G5): the first message must be
 /// `{"type":"auth","token":"…"}` within 5 s (tokens never in the URL); then the
 /// socket receives its owner's `image_progress` events and a heartbeat every
-/// 15 s. It is closed with 4001 when authentication fails, 4002 when the token
+/// 15 s (`MAMI_WS_HEARTBEAT_S`). It is closed with 4001 when authentication fails, 4002 when the token
 /// expires, 4003 when the session is revoked.
 struct WebSocketSession: Sendable {
     var authenticator: Authenticator
     var fanout: EventFanout
     var logger: Logger
-    var authWait: Duration = .seconds(5)
     var heartbeat: Duration = .seconds(15)
+    var authWait: Duration = .seconds(5)
 
     enum CloseCode: UInt16 {
         case authenticationFailed = 4001

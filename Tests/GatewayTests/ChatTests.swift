@@ -1,5 +1,6 @@
 import Foundation
 import MamiCore
+import MamiHTTP
 import Testing
 
 @Suite struct ChatTests {
@@ -132,6 +133,35 @@ import Testing
         #expect(image.body["error"]?["code"] == "degraded_mode")
         #expect(try await stack.json("GET", "/api/v1/conversations", token: user.access).status == 200)
         #expect(try await stack.json("GET", "/api/v1/admin/stats", token: admin.access).body["mode"] == "degraded")
+        await stack.stop()
+    }
+
+    /// A client that leaves mid-stream stops the answer; what was said is stored.
+    @Test func aClientThatLeavesMidStreamKeepsWhatWasSaid() async throws {
+        let stack = try await Stack.start()
+        try await stack.sim.configure(tokenMs: 300)
+        let session = try await stack.register("yasar")
+        let conversation = try await stack.conversation(session)
+        let words = (1...20).map { "word\($0)" }.joined(separator: " ")
+        let request = HTTPRequest(method: "POST", url: stack.base + "/api/v1/conversations/\(conversation)/messages",
+                                  headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.access)"],
+                                  body: (["content": .string(words)] as JSONValue).serialized(), timeout: .seconds(60))
+        var received = ""
+        for try await part in stack.http.stream(request) {
+            if case .body(let bytes) = part { received += String(decoding: bytes, as: UTF8.self) }
+            if received.components(separatedBy: "event: delta").count > 2 { break }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        var answer: JSONValue?
+        while answer == nil, ContinuousClock.now < deadline {
+            let items = try await stack.json("GET", "/api/v1/conversations/\(conversation)/messages", token: session.access).body["items"]?.arrayValue ?? []
+            answer = items.first { $0["role"] == "assistant" }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(answer?["status"] == "failed")
+        let kept = answer?["content"]?.stringValue ?? ""
+        #expect(kept.hasPrefix("You said:"), "\(kept)")
+        #expect(!kept.contains("word20"), "the LLM call went on after the client left: \(kept)")
         await stack.stop()
     }
 }

@@ -35,6 +35,28 @@ import Testing
         await stack.stop()
     }
 
+    /// G5: a socket is closed when its session is revoked (4003) or its token expires (4002).
+    @Test func aSocketIsClosedWhenItsSessionIsRevokedOrItsTokenExpires() async throws {
+        let stack = try await Stack.start(extra: ["MAMI_WS_HEARTBEAT_S": "1", "MAMI_ACCESS_TOKEN_TTL_S": "10"])
+        let admin = try await stack.register("admin")
+        let revoked = try await stack.register("wanda")
+        let expiring = try await stack.register("xavi")
+        let url = "ws://127.0.0.1:\(stack.port)/api/v1/ws"
+        async let revokedView = runPython("ws_client.py", [url, "until_close", revoked.access])
+        async let expiringView = runPython("ws_client.py", [url, "until_close", expiring.access])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await stack.json("GET", "/api/v1/admin/stats", token: admin.access).body["websockets"]?.intValue ?? 0 < 2 {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "two sockets") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await stack.request("POST", "/api/v1/auth/logout", ["refresh_token": .string(revoked.refresh)]).status == 204)
+        let revokedClose = try JSONValue(parsing: try await revokedView.output.split(separator: "\n").last.map(String.init) ?? "")
+        #expect(revokedClose["close_code"] == 4003)
+        let expiredClose = try JSONValue(parsing: try await expiringView.output.split(separator: "\n").last.map(String.init) ?? "")
+        #expect(expiredClose["close_code"] == 4002)
+        await stack.stop()
+    }
+
     /// G5: a socket sees its owner's progress, to the end, and nobody else's.
     @Test func aSocketReceivesOnlyItsOwnersImageProgress() async throws {
         let stack = try await Stack.start(stepMs: 20)

@@ -2,6 +2,7 @@
 
 ws_client.py URL noauth           connects and sends nothing; prints {"close_code"}
 ws_client.py URL badauth          sends a wrong token; prints {"close_code"}
+ws_client.py URL until_close TOKEN authenticates and waits for the server to close; prints {"close_code"}
 ws_client.py URL events TOKEN N   authenticates, prints {"ready", "events": [...]} after N seconds or the
                                   first terminal event, whichever comes first
 """
@@ -19,6 +20,17 @@ async def close_code(url, first):
         try:
             while True:
                 await asyncio.wait_for(socket.recv(), timeout=20)
+        except websockets.ConnectionClosed as closed:
+            return {"close_code": closed.rcvd.code if closed.rcvd else None}
+
+
+async def until_close(url, token):
+    async with websockets.connect(url) as socket:
+        await socket.send(json.dumps({"type": "auth", "token": token}))
+        print(json.dumps({"ready": json.loads(await asyncio.wait_for(socket.recv(), timeout=10))}), flush=True)
+        try:
+            while True:
+                await asyncio.wait_for(socket.recv(), timeout=60)
         except websockets.ConnectionClosed as closed:
             return {"close_code": closed.rcvd.code if closed.rcvd else None}
 
@@ -48,6 +60,8 @@ def main():
         result = asyncio.run(close_code(url, None))
     elif mode == "badauth":
         result = asyncio.run(close_code(url, json.dumps({"type": "auth", "token": "not-a-token"})))
+    elif mode == "until_close":
+        result = asyncio.run(until_close(url, sys.argv[3]))
     else:
         result = asyncio.run(events(url, sys.argv[3], float(sys.argv[4])))
     print(json.dumps(result), flush=True)
