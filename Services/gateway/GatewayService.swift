@@ -7,6 +7,7 @@ import MamiHTTP
 import MamiService
 import MamiWire
 import Metrics
+import NIOConcurrencyHelpers
 import Prometheus
 import ServiceLifecycle
 
@@ -15,12 +16,24 @@ import ServiceLifecycle
 /// image worker's events.
 enum GatewayService {
     static var definition: ServiceDefinition {
-        ServiceDefinition(name: .gateway, migrator: GatewayMigrations.migrator, companions: companions)
+        let built = NIOLockedValueBox<GatewayParts?>(nil)
+        return ServiceDefinition(
+            name: .gateway, migrator: GatewayMigrations.migrator,
+            companions: { environment in
+                let parts = try await GatewayParts.make(environment, try GatewayConfiguration(source: environment.source))
+                built.withLockedValue { $0 = parts }
+                return companions(parts)
+            },
+            stats: { _ in
+                guard let parts = built.withLockedValue({ $0 }) else { return [:] }
+                return ["mode": .string(parts.mode.name), "websockets": .int(Int64(parts.fanout.socketCount)),
+                        "chat_model": .string(parts.configuration.chatModel)]
+            })
     }
 
-    @Sendable static func companions(_ environment: ServiceEnvironment) async throws -> [any Service] {
-        let configuration = try GatewayConfiguration(source: environment.source)
-        let parts = try await GatewayParts.make(environment, configuration)
+    static func companions(_ parts: GatewayParts) -> [any Service] {
+        let configuration = parts.configuration
+        let environment = parts.environment
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ErrorMiddleware())
         parts.addRoutes(to: router)
