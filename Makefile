@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd
 
-.PHONY: deps build run test bench soak verify-units clean
+.PHONY: deps build run test e2e systemd-test bench soak verify-units clean
 
 ## deps: install the Debian packages the build and tests need, when missing.
 deps:
@@ -17,10 +17,19 @@ build: deps
 run: build
 	scripts/dev-run.sh
 
-## test: every test (unit, wire, real processes).
+## test: every test (unit, wire, real processes, the end-to-end fault matrix, and the real-systemd test when root).
 test: build
 	$(SWIFT) test
 	scripts/verify-units.sh
+	scripts/systemd-test.sh
+
+## e2e: the end-to-end fault matrix alone (real processes, mami-sim).
+e2e: build
+	$(SWIFT) test --filter EndToEndTests
+
+## systemd-test: the deploy/systemd units under a real systemd as PID 1 in private namespaces (root only).
+systemd-test: build
+	scripts/systemd-test.sh
 
 ## bench: wire round trips and throughput against the raw-socket floor; updates BENCHMARKS.md.
 bench: deps

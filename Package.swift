@@ -90,6 +90,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -192,6 +194,15 @@ let package = Package(
             ],
             path: "Tests/GatewayTests",
             exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "MamiWire", "MamiCore", "MamiHTTP", "ServiceTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/EndToEndTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

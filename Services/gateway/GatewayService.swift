@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import MamiCore
@@ -41,9 +42,11 @@ enum GatewayService {
                                        heartbeat: configuration.webSocketHeartbeat)
         let application = Application(
             router: router,
-            server: .http1WebSocketUpgrade { request, _, _ in
-                guard request.path == "/api/v1/ws" else { return .dontUpgrade }
-                return .upgrade([:]) { inbound, outbound, _ in try await session.run(inbound, outbound) }
+            server: HTTPServerBuilder { responder in
+                ClosingOnBadRequests(inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init()) { request, _, _ in
+                    guard request.path == "/api/v1/ws" else { return .dontUpgrade }
+                    return .upgrade([:]) { inbound, outbound, _ in try await session.run(inbound, outbound) }
+                })
             },
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "mami-gateway"),
             eventLoopGroupProvider: .shared(environment.eventLoopGroup),

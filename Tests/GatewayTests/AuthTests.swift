@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JWTKit
 import MamiCore
+import ServiceTestSupport
 import Testing
 
 @Suite struct AuthTests {

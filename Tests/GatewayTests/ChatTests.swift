@@ -1,6 +1,7 @@
 import Foundation
 import MamiCore
 import MamiHTTP
+import ServiceTestSupport
 import Testing
 
 @Suite struct ChatTests {

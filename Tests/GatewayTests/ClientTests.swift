@@ -1,5 +1,6 @@
 import Foundation
 import MamiCore
+import ServiceTestSupport
 import Testing
 
 /// Real clients against the gateway: the `openai` package and a WebSocket client (Python, from .venv).

@@ -1,5 +1,6 @@
 import Foundation
 import MamiCore
+import ServiceTestSupport
 import Testing
 
 @Suite struct ImageTests {
@@ -88,41 +89,4 @@ import Testing
         try await waitForMessage(stack, session, conversation, messageID, status: "succeeded")
         await stack.stop()
     }
-}
-
-func waitForJob(_ stack: Stack, _ session: Session, _ id: String) async throws -> JSONValue {
-    let deadline = ContinuousClock.now + .seconds(60)
-    while true {
-        let job = try await stack.json("GET", "/api/v1/jobs/\(id)", token: session.access).body
-        if ["succeeded", "failed", "cancelled"].contains(job["status"]?.stringValue ?? "") { return job }
-        guard ContinuousClock.now < deadline else { throw TestTimeout(what: "job \(id)") }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
-
-/// Waits on the worker directly (the gateway may be down).
-func waitForWorkerJob(_ stack: Stack, _ id: String) async throws -> JSONValue {
-    let deadline = ContinuousClock.now + .seconds(60)
-    while ContinuousClock.now < deadline {
-        let calls = try await stack.sim.calls(to: "/sdapi/v1/txt2img")
-        if !calls.isEmpty, try await stack.sim.get("/sdapi/v1/progress", api: .forge).text.contains("\"job_count\":0") { return .null }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw TestTimeout(what: "worker job \(id)")
-}
-
-func waitForMessage(_ stack: Stack, _ session: Session, _ conversation: String, _ id: String, status: String) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while true {
-        let items = try await stack.json("GET", "/api/v1/conversations/\(conversation)/messages", token: session.access).body["items"]?.arrayValue ?? []
-        let message = items.first { $0["id"]?.stringValue == id }
-        if message?["status"]?.stringValue == status { return }
-        guard ContinuousClock.now < deadline else { throw TestTimeout(what: "message \(id) to be \(status); it is \(message?["status"] ?? .null)") }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(what)" }
 }

@@ -7,18 +7,18 @@ import ServiceTestSupport
 
 /// The whole product for a test: mami-sim, mami-memory, mami-image-worker and
 /// mami-gateway as real processes on a scratch directory, and an HTTP client.
-final class Stack: @unchecked Sendable {
-    let directory: String
-    let sim: SimProcess
-    let port: Int
-    let settings: [String: String]
-    private(set) var services: [String: ServiceProcess] = [:]
-    let http = HTTPClient()
+public final class Stack: @unchecked Sendable {
+    public let directory: String
+    public let sim: SimProcess
+    public let port: Int
+    public let settings: [String: String]
+    public private(set) var services: [String: ServiceProcess] = [:]
+    public let http = HTTPClient()
 
     static let serviceNames = ["memory", "image-worker", "gateway"]
 
     /// Starts the stack once one of ``TestSlots/stacks`` is free; the slot is given back when the stack is released.
-    static func start(extra: [String: String] = [:], stepMs: Int = 5) async throws -> Stack {
+    public static func start(extra: [String: String] = [:], stepMs: Int = 5) async throws -> Stack {
         await TestSlots.stacks.acquire()
         do {
             return try await launchAll(extra: extra, stepMs: stepMs)
@@ -47,7 +47,7 @@ final class Stack: @unchecked Sendable {
         ].merging(extra) { $1 }
     }
 
-    var base: String { "http://127.0.0.1:\(port)" }
+    public var base: String { "http://127.0.0.1:\(port)" }
 
     /// The slot goes back when the test lets go of the stack, whether it stopped it or failed first
     /// (ServiceProcess kills what is still running).
@@ -55,21 +55,21 @@ final class Stack: @unchecked Sendable {
         Task { await TestSlots.stacks.release() }
     }
 
-    func launch(_ name: String) throws {
+    public func launch(_ name: String) throws {
         services[name] = try ServiceProcess(
             "mami-\(name)", environment: serviceEnvironment(directory, extra: settings),
             logPath: "\(directory)/\(name)-\(UUID().uuidString.prefix(4)).log")
     }
 
-    func process(_ name: String) -> ServiceProcess { services[name]! }
+    public func process(_ name: String) -> ServiceProcess { services[name]! }
 
-    func kill(_ name: String) async throws {
+    public func kill(_ name: String) async throws {
         process(name).signal(SIGKILL)
         _ = try await process(name).waitForExit()
     }
 
     /// Until `/health` says every service is ok.
-    func waitUntilServing() async throws {
+    public func waitUntilServing() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while (try? await json("GET", "/health"))?.body["status"] != "ok" {
             guard ContinuousClock.now < deadline else { throw RPCError(.unavailable, "the gateway did not come up: \(process("gateway").log)") }
@@ -78,7 +78,7 @@ final class Stack: @unchecked Sendable {
     }
 
     @discardableResult
-    func request(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil,
+    public func request(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil,
                  headers: [String: String] = [:], raw: [UInt8]? = nil) async throws -> HTTPResponse {
         var all = headers
         if body != nil || raw != nil { all["Content-Type"] = "application/json" }
@@ -87,35 +87,35 @@ final class Stack: @unchecked Sendable {
     }
 
     /// A JSON call: status and parsed body.
-    func json(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, body: JSONValue) {
+    public func json(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, body: JSONValue) {
         let response = try await request(method, path, body, token: token)
         return (response.status, (try? JSONValue(parsing: response.body)) ?? .null)
     }
 
     /// Registers `username` and returns its session (`access_token`, `refresh_token`, `user`).
-    func register(_ username: String, password: String = "correct horse battery") async throws -> Session {
+    public func register(_ username: String, password: String = "correct horse battery") async throws -> Session {
         let (status, body) = try await json("POST", "/api/v1/auth/register", ["username": .string(username), "password": .string(password)])
         guard status == 201 else { throw RPCError(.internalError, "register answered \(status): \(body)") }
         return Session(body)
     }
 
-    func conversation(_ session: Session, title: String = "test") async throws -> String {
+    public func conversation(_ session: Session, title: String = "test") async throws -> String {
         try await json("POST", "/api/v1/conversations", ["title": .string(title)], token: session.access).body["id"]!.stringValue!
     }
 
     /// Sends a chat message (JSON answer).
-    func chat(_ session: Session, _ conversation: String, _ content: String) async throws -> (status: Int, body: JSONValue) {
+    public func chat(_ session: Session, _ conversation: String, _ content: String) async throws -> (status: Int, body: JSONValue) {
         try await json("POST", "/api/v1/conversations/\(conversation)/messages", ["content": .string(content)], token: session.access)
     }
 
     /// Sends a chat message asking for SSE; returns the events in order.
-    func chatStream(_ session: Session, _ conversation: String, _ content: String) async throws -> [(event: String, data: JSONValue)] {
+    public func chatStream(_ session: Session, _ conversation: String, _ content: String) async throws -> [(event: String, data: JSONValue)] {
         let response = try await request("POST", "/api/v1/conversations/\(conversation)/messages", ["content": .string(content)],
                                          token: session.access, headers: ["Accept": "text/event-stream"])
         return SSEParser.events(response.text)
     }
 
-    func stop() async {
+    public func stop() async {
         for name in Self.serviceNames.reversed() {
             guard let service = services[name] else { continue }
             service.signal(SIGCONT)
@@ -128,19 +128,19 @@ final class Stack: @unchecked Sendable {
 }
 
 /// What register, login and refresh answer.
-struct Session: Sendable {
-    var access: String
-    var refresh: String
-    var userID: String
+public struct Session: Sendable {
+    public var access: String
+    public var refresh: String
+    public var userID: String
 
-    init(_ body: JSONValue) {
+    public init(_ body: JSONValue) {
         access = body["access_token"]?.stringValue ?? ""
         refresh = body["refresh_token"]?.stringValue ?? ""
         userID = body["user"]?["id"]?.stringValue ?? ""
     }
 
     /// The session (refresh family) named in the access token's `sid` claim.
-    var familyID: String {
+    public var familyID: String {
         var payload = access.split(separator: ".").dropFirst().first.map(String.init) ?? ""
         payload = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
@@ -148,8 +148,8 @@ struct Session: Sendable {
     }
 }
 
-enum SSEParser {
-    static func events(_ text: String) -> [(event: String, data: JSONValue)] {
+public enum SSEParser {
+    public static func events(_ text: String) -> [(event: String, data: JSONValue)] {
         text.components(separatedBy: "\n\n").compactMap { block in
             var event = "message"
             var data = ""
@@ -164,7 +164,7 @@ enum SSEParser {
 }
 
 /// Runs one of the Python client scripts with the project's .venv (scripts/install-python-tools.sh).
-func runPython(_ script: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+public func runPython(_ script: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
     var root = URL(fileURLWithPath: #filePath)
     while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
     let python = root.appendingPathComponent(".venv/bin/python").path
@@ -190,4 +190,42 @@ func runPython(_ script: String, _ arguments: [String], environment: [String: St
         return data
     }
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+public func waitForJob(_ stack: Stack, _ session: Session, _ id: String) async throws -> JSONValue {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while true {
+        let job = try await stack.json("GET", "/api/v1/jobs/\(id)", token: session.access).body
+        if ["succeeded", "failed", "cancelled"].contains(job["status"]?.stringValue ?? "") { return job }
+        guard ContinuousClock.now < deadline else { throw TestTimeout(what: "job \(id)") }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+/// Waits on the worker directly (the gateway may be down).
+public func waitForWorkerJob(_ stack: Stack, _ id: String) async throws -> JSONValue {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
+        let calls = try await stack.sim.calls(to: "/sdapi/v1/txt2img")
+        if !calls.isEmpty, try await stack.sim.get("/sdapi/v1/progress", api: .forge).text.contains("\"job_count\":0") { return .null }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestTimeout(what: "worker job \(id)")
+}
+
+public func waitForMessage(_ stack: Stack, _ session: Session, _ conversation: String, _ id: String, status: String) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while true {
+        let items = try await stack.json("GET", "/api/v1/conversations/\(conversation)/messages", token: session.access).body["items"]?.arrayValue ?? []
+        let message = items.first { $0["id"]?.stringValue == id }
+        if message?["status"]?.stringValue == status { return }
+        guard ContinuousClock.now < deadline else { throw TestTimeout(what: "message \(id) to be \(status); it is \(message?["status"] ?? .null)") }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+public struct TestTimeout: Error, CustomStringConvertible {
+    public var what: String
+    public init(what: String) { self.what = what }
+    public var description: String { "timed out waiting for \(what)" }
 }
