@@ -34,13 +34,14 @@ struct MemoryRecall: Sendable {
         }
     }
 
-    /// Stores what the person said, once per answer (`source_id` = the answer's message id, G4).
+    /// Stores what the person said, once per answer (`source_id` = the answer's message id, G4),
+    /// bounded by the same budget as recall: a hung memory service delays an answer by at most that.
     func remember(owner: String, text: String, sourceID: String) async {
         let params: JSONValue = [
             "owner": .string(owner), "text": .string(String(text.prefix(4000))), "source_id": .string(sourceID), "scope": "user",
         ]
         do {
-            _ = try await client.call("memory.add", params: params, timeout: max(budget, .seconds(2)))
+            _ = try await client.call("memory.add", params: params, timeout: max(budget, Self.minimum))
             Counter(label: "mami_memory_writes_total").increment()
         } catch {
             Counter(label: "mami_memory_write_failures_total").increment()
