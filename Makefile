@@ -35,7 +35,7 @@ systemd-test: build
 bench: deps
 	scripts/bench.sh
 
-## soak: memory's resident memory under a steady load (SOAK_MINUTES, default 10; not in CI).
+## soak: each service's resident memory under a mixed load (SOAK_MINUTES, default 30; not in CI).
 soak: deps
 	scripts/soak.sh
 

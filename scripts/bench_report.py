@@ -5,6 +5,7 @@
     bench_report.py --soak RESULT.json COMMAND      prints the "Memory soak" section
     bench_report.py --image RESULT.json COMMAND     prints the "Image worker" section
     bench_report.py --gateway RESULT.json COMMAND   prints the "Gateway" section
+    bench_report.py --stack-soak RESULT.json COMMAND  prints the "Whole-stack soak" section
     bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
 import datetime
@@ -17,6 +18,7 @@ MEMORY_BEGIN, MEMORY_END = "<!-- memory:begin -->", "<!-- memory:end -->"
 SOAK_BEGIN, SOAK_END = "<!-- soak:begin -->", "<!-- soak:end -->"
 IMAGE_BEGIN, IMAGE_END = "<!-- image:begin -->", "<!-- image:end -->"
 GATEWAY_BEGIN, GATEWAY_END = "<!-- gateway:begin -->", "<!-- gateway:end -->"
+STACK_SOAK_BEGIN, STACK_SOAK_END = "<!-- stack-soak:begin -->", "<!-- stack-soak:end -->"
 
 
 def soak_section(path, command):
@@ -31,6 +33,27 @@ def soak_section(path, command):
     out.append("")
     out.append(f"Growth after warm-up: {r['growth_mb']:+.1f} MB (target ≤ 5 MB).")
     out.append(SOAK_END)
+    return "\n".join(out) + "\n"
+
+
+def stack_soak_section(path, command):
+    r = json.load(open(path))
+    ops = r["operations"]
+    out = [STACK_SOAK_BEGIN, "## Whole-stack soak: resident memory under a mixed load", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build "
+               "(`Tools/mami-bench/StackSoak.swift`, against mami-sim).")
+    out.append(f"{r['chatters']} chat clients (JSON and SSE in turn), one memory client (add, search, delete), one image client "
+               f"(3-step 64² images, one in five cancelled), each pausing 50 ms between operations; one warm-up minute, then {r['minutes']} minutes. "
+               f"Done: {ops['chats']:,} chats, {ops['memory']:,} memory rounds, {ops['images']:,} images, {ops['errors']} errors.")
+    out.append("")
+    out.append("Resident memory sampled once a minute (MB):")
+    out.append("")
+    out.append("| service | samples | growth after warm-up | target |")
+    out.append("|---|---|---|---|")
+    for service in ("memory", "image-worker", "gateway"):
+        samples = ", ".join(f"{mb:.1f}" for mb in r["resident_mb"][service])
+        out.append(f"| {service} | {samples} | {r['growth_mb'][service]:+.1f} MB | ≤ 5 MB |")
+    out.append(STACK_SOAK_END)
     return "\n".join(out) + "\n"
 
 
@@ -164,7 +187,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END)] if new.startswith(b)), (BEGIN, END))
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]
@@ -179,6 +202,8 @@ if __name__ == "__main__":
         update(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "--soak":
         print(soak_section(sys.argv[2], sys.argv[3]), end="")
+    elif sys.argv[1] == "--stack-soak":
+        print(stack_soak_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--gateway":
         print(gateway_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--image":

@@ -146,17 +146,45 @@ final class GatewayStack: @unchecked Sendable {
         try await waitUntilServing()
     }
 
+    @discardableResult
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> JSONValue {
         var headers = ["Content-Type": "application/json"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
         let response = try await http.send(HTTPRequest(method: method, url: "http://127.0.0.1:\(port)\(path)", headers: headers,
                                                        body: body?.serialized(), timeout: .seconds(30)))
-        return try JSONValue(parsing: response.body)
+        return response.body.isEmpty ? .null : try JSONValue(parsing: response.body)
     }
 
     func register() async throws -> Session {
-        let answer = try await call("POST", "/api/v1/auth/register", ["username": "bench", "password": "benchmark password"])
+        try await session("bench")
+    }
+
+    private let sessionLock = NSLock()
+    private var sessions: [String: (Session, Date)] = [:]
+
+    /// A session for `username`: registered the first time, logged in again every 10 minutes.
+    func session(_ username: String) async throws -> Session {
+        let cached = sessionLock.withLock { sessions[username] }
+        if let (session, at) = cached, Date().timeIntervalSince(at) < 600 { return session }
+        let session = try await login(username)
+        sessionLock.withLock { sessions[username] = (session, Date()) }
+        return session
+    }
+
+    private func login(_ username: String) async throws -> Session {
+        let credentials: JSONValue = ["username": .string(username), "password": "benchmark password"]
+        var answer = try await call("POST", "/api/v1/auth/register", credentials)
+        if answer["access_token"] == nil { answer = try await call("POST", "/api/v1/auth/login", credentials) }
         return Session(token: answer["access_token"]?.stringValue ?? "")
+    }
+
+    /// Resident memory of a service in MB (VmRSS).
+    func residentMB(_ name: String) -> Double {
+        guard let pid = processes[name]?.processIdentifier,
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1024
     }
 
     func conversation(_ session: Session) async throws -> String {
@@ -169,10 +197,10 @@ final class GatewayStack: @unchecked Sendable {
     }
 
     /// Milliseconds from sending a streamed chat to the first `delta` event.
-    func firstDelta(_ session: Session, conversation: String) async throws -> Double {
+    func firstDelta(_ session: Session, conversation: String, content: String = "how are you today?") async throws -> Double {
         let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/api/v1/conversations/\(conversation)/messages",
                                   headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.token)"],
-                                  body: (["content": "how are you today?"] as JSONValue).serialized(), timeout: .seconds(30))
+                                  body: (["content": .string(content)] as JSONValue).serialized(), timeout: .seconds(30))
         return try await firstChunk(request) { String(decoding: $0, as: UTF8.self).contains("event: delta") }
     }
 
