@@ -1,6 +1,6 @@
 # Mami — the two commands a newcomer needs: `make run` and `make test`.
 SWIFT ?= swift
-SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd
+SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv
 
 .PHONY: deps build run test e2e systemd-test bench soak verify-units clean
 
