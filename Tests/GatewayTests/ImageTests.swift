@@ -73,20 +73,4 @@ import Testing
         #expect(try await stack.chat(session, conversation, "still there?").status == 200)
         await stack.stop()
     }
-
-    /// After a gateway restart, image messages show their jobs' real state.
-    @Test func aRestartedGatewayReconcilesImageMessages() async throws {
-        let stack = try await Stack.start(stepMs: 40)
-        let session = try await stack.register("rana")
-        let conversation = try await stack.conversation(session)
-        let queued = try await stack.chat(session, conversation, "/image a quiet harbour")
-        let messageID = try #require(queued.body["message_id"]?.stringValue)
-        try await stack.kill("gateway")
-        try await stack.sim.configure(stepMs: 1)
-        _ = try await waitForWorkerJob(stack, queued.body["job_id"]!.stringValue!)
-        try stack.launch("gateway")
-        try await stack.waitUntilServing()
-        try await waitForMessage(stack, session, conversation, messageID, status: "succeeded")
-        await stack.stop()
-    }
 }
