@@ -57,6 +57,8 @@ import Testing
             try await group.waitForAll()
         }
         let before = try await settledResources(of: worker.process.pid)
+        // Jobs of 150 s: none may finish before its cancel comes, however loaded the machine is.
+        try await worker.sim.configure(stepMs: 1000)
         var ids: [String] = []
         for index in 0..<1000 { ids.append(try await worker.submit("to cancel \(index)", steps: 150)["id"]!.stringValue!) }
         // Newest first, so most are queued; every 100th cancel also stops whichever job is running.
