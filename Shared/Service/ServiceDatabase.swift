@@ -3,23 +3,13 @@ import GRDB
 
 /// A service's own SQLite database: WAL mode, versioned migrations (G7).
 public enum ServiceDatabase {
-    public static let maximumReaders = 4
-    public static let cacheKiB = 1024
-
     /// Opens (creating if needed) the database at `path` and applies every
     /// migration not yet recorded in `grdb_migrations`, in order.
-    ///
-    /// Memory is bounded (M3): at most ``maximumReaders`` reader connections plus
-    /// the writer, each with a page cache of at most ``cacheKiB`` KiB, so SQLite's
-    /// own caches never exceed 5 MiB however large the file grows (the kernel's
-    /// page cache still holds the hot file pages).
     public static func open(path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        configuration.maximumReaderCount = maximumReaders
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try migrator.migrate(pool)

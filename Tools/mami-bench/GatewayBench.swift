@@ -221,7 +221,7 @@ final class GatewayStack: @unchecked Sendable {
             seen += bytes
             if first == nil, matches(seen) { first = microseconds(ContinuousClock.now - started) / 1000 }
         }
-        guard let first else { throw RPCError(.internalError, "no first token: \(String(decoding: seen.prefix(300), as: UTF8.self))") }
+        guard let first else { throw RPCError(.internalError, "no first token: \(String(decoding: seen.suffix(600), as: UTF8.self))") }
         return first
     }
 
