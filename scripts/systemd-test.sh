@@ -29,12 +29,23 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "systemd-test: FAILED: $*"; echo "--- systemd console (last 60 lines) ---"; tail -60 "$work/console.log"; exit 1; }
+systemd_pid=""
+fail() {
+    echo "systemd-test: FAILED: $*"
+    echo "--- systemd console (last 60 lines) ---"; tail -60 "$work/console.log"
+    if [ -n "$systemd_pid" ]; then
+        echo "--- units ---"
+        nsenter --target "$systemd_pid" --mount --pid systemctl status --no-pager --lines=15 'mami-*' 2>&1 | tail -80 || true
+    fi
+    exit 1
+}
 pass() { echo "systemd-test: ok: $*"; }
 
 # The deploy units, pointed at the built binaries and the simulator, as root, outside the default dependencies.
+# The binaries are copied into the private /run too: the checkout may itself live under /tmp, which the namespace hides.
+inbin=/run/mami-test-bin
 for unit in deploy/systemd/*.service deploy/systemd/*.socket deploy/systemd/*.target; do
-    sed -e "s#^ExecStart=/usr/local/bin/#ExecStart=$bin/#" -e '/^User=/d' -e '/^Group=/d' -e '/^SocketUser=/d' -e '/^SocketGroup=/d' \
+    sed -e "s#^ExecStart=/usr/local/bin/#ExecStart=$inbin/#" -e '/^User=/d' -e '/^Group=/d' -e '/^SocketUser=/d' -e '/^SocketGroup=/d' \
         -e 's#^\[Unit\]#[Unit]\nDefaultDependencies=no#' "$unit" > "$units/$(basename "$unit")"
 done
 for service in "$units"/*.service; do
@@ -45,12 +56,12 @@ done
 
 # The units are copied into the private /run before the private /tmp hides where they were written.
 unshare --pid --fork --kill-child --mount --mount-proc --propagation private sh -c "
-    mount -t tmpfs tmpfs /run; mkdir -p /run/systemd/system; cp $units/* /run/systemd/system/
+    mount -t tmpfs tmpfs /run; mkdir -p /run/systemd/system $inbin; cp $units/* /run/systemd/system/
+    cp $bin/mami-memory $bin/mami-image-worker $bin/mami-gateway $bin/mamictl $inbin/
     mount -t tmpfs tmpfs /tmp; mount -t tmpfs tmpfs /var/tmp; mount -t tmpfs tmpfs /var/lib
     exec /lib/systemd/systemd --system --unit=mami.target --log-target=console --show-status=no" > "$work/console.log" 2>&1 &
 unshare_pid=$!
 pids+=("$unshare_pid")
-systemd_pid=""
 for _ in $(seq 100); do
     systemd_pid="$(pgrep -P "$unshare_pid" -x systemd || true)"
     [ -n "$systemd_pid" ] && break
@@ -67,7 +78,7 @@ inside systemctl start mami.target || fail "mami.target did not start"
 for service in memory image-worker gateway; do
     [ "$(prop "mami-$service.service" ActiveState)" = active ] || fail "mami-$service is not active"
     [ "$(prop "mami-$service.service" Type)" = notify ] || fail "mami-$service is not Type=notify"
-    inside "$bin/mamictl" call --runtime-dir /run/mami --timeout-ms 2000 "$service" sys.health > /dev/null || fail "mami-$service active but not answering"
+    inside "$inbin/mamictl" call --runtime-dir /run/mami --timeout-ms 2000 "$service" sys.health > /dev/null || fail "mami-$service active but not answering"
 done
 pass "all three services active after READY=1 and answering at once"
 
@@ -114,7 +125,7 @@ pass "killed image worker restarted alone"
 # 4. Socket activation: with memory stopped, a client connecting to its socket waits and is served.
 inside systemctl stop mami-memory.service
 [ "$(prop mami-memory.socket ActiveState)" = active ] || fail "memory's socket went down with the service"
-inside "$bin/mamictl" call --runtime-dir /run/mami --timeout-ms 15000 memory sys.health > /dev/null || fail "a client of the stopped memory service was refused"
+inside "$inbin/mamictl" call --runtime-dir /run/mami --timeout-ms 15000 memory sys.health > /dev/null || fail "a client of the stopped memory service was refused"
 [ "$(prop mami-memory.service ActiveState)" = active ] || fail "the socket did not start memory"
 pass "a connection to stopped memory's socket was queued, started the service and was answered"
 
