@@ -135,6 +135,7 @@ public final class NotifySocket: Sendable {
     private let fd: Int32
     private let received = NIOLockedValueBox<[Message]>([])
     private let reader: Task<Void, Never>
+    private let pool: NIOThreadPool
 
     public init(directory: String) throws {
         path = "\(directory)/notify.sock"
@@ -148,9 +149,14 @@ public final class NotifySocket: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         self.fd = fd
         let box = received
+        // A thread of its own: on the shared pool, other tests' blocking work would delay the reads
+        // and bunch the timestamps the watchdog tests measure.
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        self.pool = pool
         reader = Task.detached {
             while !Task.isCancelled {
-                let message: String? = try? await NIOThreadPool.singleton.runIfActive {
+                let message: String? = try? await pool.runIfActive {
                     var buffer = [UInt8](repeating: 0, count: 4096)
                     let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
                     return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
@@ -176,6 +182,7 @@ public final class NotifySocket: Sendable {
         reader.cancel()
         try? await Task.sleep(for: .milliseconds(150))
         Glibc.close(fd)
+        try? await pool.shutdownGracefully()
     }
 }
 

@@ -2,6 +2,11 @@ import Foundation
 import MamiCore
 import MamiHTTP
 import MamiWire
+import NIOPosix
+
+/// The tests' HTTP transfers run here, not on NIO's shared blocking pool: a transfer
+/// holds its thread, and long ones (streams, waits) would starve the other tests.
+public let testTransferPool = HTTPClient.dedicatedPool(threads: 32)
 
 /// A mami-sim process (the Forge and Ollama simulator) on free loopback ports,
 /// with its control API: faults, the call log, pace.
@@ -11,7 +16,7 @@ public final class SimProcess: Sendable {
     public let forgePort: Int
     public let ollamaPort: Int
     public let process: ServiceProcess
-    private let http = HTTPClient()
+    private let http = HTTPClient(pool: testTransferPool)
 
     public var forgeURL: String { "http://127.0.0.1:\(forgePort)" }
     public var ollamaURL: String { "http://127.0.0.1:\(ollamaPort)" }

@@ -13,7 +13,7 @@ public final class Stack: @unchecked Sendable {
     public let port: Int
     public let settings: [String: String]
     public private(set) var services: [String: ServiceProcess] = [:]
-    public let http = HTTPClient()
+    public let http = HTTPClient(pool: testTransferPool)
 
     static let serviceNames = ["memory", "image-worker", "gateway"]
 
