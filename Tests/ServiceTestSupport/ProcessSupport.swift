@@ -156,12 +156,14 @@ public final class NotifySocket: Sendable {
         self.pool = pool
         reader = Task.detached {
             while !Task.isCancelled {
-                let message: String? = try? await pool.runIfActive {
+                // Stamped on the reading thread: the task may resume much later on a busy machine.
+                try? await pool.runIfActive {
                     var buffer = [UInt8](repeating: 0, count: 4096)
                     let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
-                    return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
+                    guard count > 0 else { return }
+                    let message = Message(text: String(decoding: buffer[0..<count], as: UTF8.self), at: .now)
+                    box.withLockedValue { $0.append(message) }
                 }
-                if let message { box.withLockedValue { $0.append(Message(text: message, at: .now)) } }
             }
         }
     }
