@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MamiCore
+import MamiHTTP
 import MamiWire
 import ServiceTestSupport
 import Testing

@@ -3,7 +3,6 @@ import MamiCore
 import MamiHTTP
 import MamiWire
 import NIOPosix
-import ServiceTestSupport
 
 /// The whole product for a test: mami-sim, mami-memory, mami-image-worker and
 /// mami-gateway as real processes on a scratch directory, and an HTTP client.

@@ -90,8 +90,9 @@ final class GatewayStack: @unchecked Sendable {
 
     let binaries: String
     let directory: String
-    let port = Int.random(in: 30_000..<40_000)
-    let simPort = Int.random(in: 40_000..<50_000)
+    let port = freeLoopbackPort()
+    let forgePort = freeLoopbackPort()
+    let ollamaPort = freeLoopbackPort()
     var processes: [String: Process] = [:]
     // Plenty of threads: each timed stream holds one for its transfer.
     let http = HTTPClient(pool: HTTPClient.dedicatedPool(threads: 80))
@@ -103,7 +104,7 @@ final class GatewayStack: @unchecked Sendable {
 
     static func start(binaries: String, directory: String) async throws -> GatewayStack {
         let stack = GatewayStack(binaries: binaries, directory: directory)
-        try stack.launch("sim", ["--forge-port", "\(stack.simPort)", "--ollama-port", "\(stack.simPort + 1)", "--step-ms", "1", "--token-ms", "0"])
+        try stack.launch("sim", ["--forge-port", "\(stack.forgePort)", "--ollama-port", "\(stack.ollamaPort)", "--step-ms", "1", "--token-ms", "0"])
         for name in ["memory", "image-worker", "gateway"] { try stack.launch(name) }
         try await stack.waitUntilServing()
         return stack
@@ -112,8 +113,8 @@ final class GatewayStack: @unchecked Sendable {
     var environment: [String: String] {
         [
             "MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib", "MAMI_LOG_LEVEL": "warning",
-            "MAMI_HTTP_ADDR": "127.0.0.1:\(port)", "MAMI_OLLAMA_URL": "http://127.0.0.1:\(simPort + 1)",
-            "MAMI_FORGE_URL": "http://127.0.0.1:\(simPort)", "MAMI_BCRYPT_COST": "4", "MAMI_AUTH_ATTEMPTS_PER_MINUTE": "100000",
+            "MAMI_HTTP_ADDR": "127.0.0.1:\(port)", "MAMI_OLLAMA_URL": "http://127.0.0.1:\(ollamaPort)",
+            "MAMI_FORGE_URL": "http://127.0.0.1:\(forgePort)", "MAMI_BCRYPT_COST": "4", "MAMI_AUTH_ATTEMPTS_PER_MINUTE": "100000",
         ]
     }
 
@@ -203,7 +204,7 @@ final class GatewayStack: @unchecked Sendable {
     /// Milliseconds from sending a streamed `/api/chat` to the simulator to its first line.
     func firstOllamaLine() async throws -> Double {
         let body: JSONValue = ["model": "llama3.2", "messages": [["role": "user", "content": "how are you today?"]], "stream": true]
-        let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(simPort + 1)/api/chat", headers: ["Content-Type": "application/json"],
+        let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(ollamaPort)/api/chat", headers: ["Content-Type": "application/json"],
                                   body: body.serialized(), timeout: .seconds(30))
         return try await firstChunk(request) { _ in true }
     }

@@ -13,8 +13,8 @@ struct ImageStack {
     let http = HTTPClient()
 
     static func start(worker: String, sim: String, directory: String) async throws -> ImageStack {
-        let forgePort = Int.random(in: 20_000..<30_000)
-        let ollamaPort = forgePort + 1
+        let forgePort = freeLoopbackPort()
+        let ollamaPort = freeLoopbackPort()
         let simProcess = try launch(sim, ["--forge-port", "\(forgePort)", "--ollama-port", "\(ollamaPort)", "--step-ms", "1"], [:],
                                     log: "\(directory)/sim.log")
         let socket = "\(directory)/run/image-worker.sock"

@@ -42,16 +42,22 @@ struct StackSoak: AsyncParsableCommand {
 
     func runLoad(_ stack: GatewayStack, _ counts: Tally) async {
         await withTaskGroup(of: Void.self) { group in
-            for index in 0..<chatters { group.addTask { await loop(counts) { try await chat(stack, user: "chatter\(index)", counts) } } }
-            group.addTask { await loop(counts) { try await memory(stack, counts) } }
-            group.addTask { await loop(counts) { try await images(stack, counts) } }
+            for index in 0..<chatters { group.addTask { await loop("chat", counts) { try await chat(stack, user: "chatter\(index)", counts) } } }
+            group.addTask { await loop("memory", counts) { try await memory(stack, counts) } }
+            group.addTask { await loop("image", counts) { try await images(stack, counts) } }
         }
     }
 
-    /// Runs `body` again and again, 50 ms apart, until cancelled; failures are counted, not fatal.
-    func loop(_ counts: Tally, _ body: @Sendable () async throws -> Void) async {
+    /// Runs `body` again and again, 50 ms apart, until cancelled; failures are
+    /// counted, not fatal, and the first of each load is shown.
+    func loop(_ load: String, _ counts: Tally, _ body: @Sendable () async throws -> Void) async {
         while !Task.isCancelled {
-            do { try await body() } catch { if !Task.isCancelled { counts.add("error") } }
+            do { try await body() } catch {
+                guard !Task.isCancelled else { break }
+                counts.add("error")
+                if counts.value("error \(load)") == 0 { FileHandle.standardError.write(Data("first \(load) error: \(error)\n".utf8)) }
+                counts.add("error \(load)")
+            }
             try? await Task.sleep(for: .milliseconds(50))
         }
     }
