@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import Hummingbird
 import MamiCore
+import MamiHTTP
 import NIOConcurrencyHelpers
 import NIOPosix
 
@@ -51,11 +52,11 @@ struct PasswordHasher: Sendable {
 
     func hash(_ password: String) async throws -> String {
         let cost = cost
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await NIOThreadPool.singleton.perform { Bcrypt.hash(password, cost: cost) }
     }
 
     func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await NIOThreadPool.singleton.perform { Bcrypt.verify(password, hash: hash) }
     }
 
     /// A hash of nothing, verified against when the user does not exist, so both cases take as long.

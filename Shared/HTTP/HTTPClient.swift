@@ -61,7 +61,7 @@ public struct HTTPClient: Sendable {
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transfer = CurlTransfer(request: request)
         return try await withTaskCancellationHandler {
-            try await pool.runIfActive { try transfer.perform() }
+            try await pool.perform { try transfer.perform() }
         } onCancel: {
             transfer.cancel()
         }
@@ -100,7 +100,7 @@ extension HTTPClient {
         let pool = pool
         let task = Task {
             do {
-                let response = try await pool.runIfActive { try transfer.perform() }
+                let response = try await pool.perform { try transfer.perform() }
                 sendHead(response.status)
                 continuation.finish()
             } catch {
