@@ -103,10 +103,3 @@ struct Job: Sendable, Equatable {
         .string(Date(timeIntervalSince1970: seconds).formatted(.iso8601))
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds, for messages and arithmetic.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

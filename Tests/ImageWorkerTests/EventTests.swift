@@ -50,7 +50,3 @@ import Testing
         await worker.stop()
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -16,7 +16,7 @@ import Testing
 
         _ = try await notify.waitFor("READY=1")
         // READY=1 promises a listening socket: connecting right now must work.
-        let raw = try RawSocket(path: "\(directory)/run/memory.sock")
+        let raw = try RawConnection(unixPath: "\(directory)/run/memory.sock")
         raw.close()
         let client = try await waitForService(at: "\(directory)/run/memory.sock")
 
@@ -82,25 +82,6 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: socketPath))
         await client.close()
     }
-}
-
-/// A plain connected Unix stream socket.
-struct RawSocket {
-    let fd: Int32
-
-    init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = unixAddress(path)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else {
-            Glibc.close(fd)
-            throw RPCError(.unavailable, "connect to \(path) failed: errno \(errno)")
-        }
-    }
-
-    func close() { Glibc.close(fd) }
 }
 
 /// SIGTERM drains: work in flight is answered, new work refused, and the grace period bounds the wait.

@@ -38,7 +38,7 @@ import Testing
 
     @Test func theServerAnswersDeadlineExceededWhenTheHandlerOverruns() async throws {
         let server = try await TestServer.start()
-        let raw = try RawConnection(path: server.path)
+        let raw = try FrameConnection(path: server.path)
         raw.sendFrame(#"{"jsonrpc":"2.0","id":1,"method":"sleep","params":{"ms":5000},"timeout_ms":100}"#)
         let answer = try await raw.readFrame()
         #expect(answer?["error"]?["code"] == -32000)

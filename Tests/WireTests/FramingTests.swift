@@ -9,7 +9,7 @@ import Glibc
 @Suite struct FramingTests {
     @Test func zeroLengthFrameClosesTheConnection() async throws {
         let server = try await TestServer.start()
-        let raw = try RawConnection(path: server.path)
+        let raw = try FrameConnection(path: server.path)
         raw.send([0, 0, 0, 0])
         let answer = try await raw.readFrame()
         #expect(answer?["error"]?["code"] == -32600)
@@ -20,7 +20,7 @@ import Glibc
 
     @Test func oversizedLengthIsRefusedRightAfterTheHeader() async throws {
         let server = try await TestServer.start(maxFrameBytes: 1024)
-        let raw = try RawConnection(path: server.path)
+        let raw = try FrameConnection(path: server.path)
         raw.send([0, 0, 0x04, 0x01])  // 1025 bytes announced, none sent
         let answer = try await raw.readFrame()
         #expect(answer?["error"]?["code"] == -32600)
@@ -33,7 +33,7 @@ import Glibc
     @Test func truncatedFrameThenEOFLeavesTheServiceServing() async throws {
         let server = try await TestServer.start()
         do {
-            let raw = try RawConnection(path: server.path)
+            let raw = try FrameConnection(path: server.path)
             raw.send([0, 0, 0, 50] + Array(#"{"jsonrpc":"2.0","#.utf8))
             shutdown(raw.fd, Int32(SHUT_WR))
             #expect(try await raw.isClosedByPeer())
@@ -44,7 +44,7 @@ import Glibc
 
     @Test func garbageBytesCloseTheConnection() async throws {
         let server = try await TestServer.start()
-        let raw = try RawConnection(path: server.path)
+        let raw = try FrameConnection(path: server.path)
         raw.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))  // "GET " is a 1.19 GB length
         #expect(try await raw.isClosedByPeer())
         try await expectStillServing(server)
@@ -53,7 +53,7 @@ import Glibc
 
     @Test func malformedJSONGetsParseErrorAndTheConnectionLivesOn() async throws {
         let server = try await TestServer.start()
-        let raw = try RawConnection(path: server.path)
+        let raw = try FrameConnection(path: server.path)
         raw.sendFrame(#"{"jsonrpc":"2.0","id":1,"method":"#)
         let parseError = try await raw.readFrame()
         #expect(parseError?["error"]?["code"] == -32700)
@@ -84,7 +84,7 @@ import Glibc
 
     @Test func requestWithoutMethodIsAnInvalidRequest() async throws {
         let server = try await TestServer.start()
-        let raw = try RawConnection(path: server.path)
+        let raw = try FrameConnection(path: server.path)
         raw.sendFrame(#"{"jsonrpc":"2.0","id":9}"#)
         let answer = try await raw.readFrame()
         #expect(answer?["error"]?["code"] == -32600)

@@ -65,7 +65,7 @@ final class TestServer: Sendable {
 /// A blocking Unix-socket connection that writes raw bytes and reads raw frames,
 /// for sending what a well-behaved client never would. Blocking calls run on
 /// NIO's thread pool, never on a cooperative thread.
-final class RawConnection: Sendable {
+final class FrameConnection: Sendable {
     let fd: Int32
 
     init(path: String) throws {

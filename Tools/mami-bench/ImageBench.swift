@@ -131,7 +131,3 @@ final class Tally: @unchecked Sendable {
     func add(_ key: String) { lock.withLock { tally[key, default: 0] += 1 } }
     func value(_ key: String) -> Int { lock.withLock { tally[key] ?? 0 } }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

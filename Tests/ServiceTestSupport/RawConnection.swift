@@ -1,14 +1,13 @@
 import Foundation
 import MamiWire
 import NIOPosix
-import ServiceTestSupport
 
 /// A plain socket (Unix or loopback TCP) for sending bytes that are not valid
 /// frames or requests, and seeing whether the peer answers and closes.
-struct RawConnection {
-    let fd: Int32
+public struct RawConnection {
+    public let fd: Int32
 
-    init(unixPath path: String) throws {
+    public init(unixPath path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = unixAddress(path)
         let result = withUnsafePointer(to: &address) {
@@ -18,7 +17,7 @@ struct RawConnection {
         setTimeout()
     }
 
-    init(tcpPort port: Int) throws {
+    public init(tcpPort port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -43,12 +42,12 @@ struct RawConnection {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Everything the peer sends until it closes (or 10 s pass); `closed` tells which.
-    func readUntilClosed() async throws -> (bytes: [UInt8], closed: Bool) {
+    public func readUntilClosed() async throws -> (bytes: [UInt8], closed: Bool) {
         let fd = fd
         return try await NIOThreadPool.singleton.runIfActive {
             var received: [UInt8] = []
@@ -62,5 +61,5 @@ struct RawConnection {
         }
     }
 
-    func close() { Glibc.close(fd) }
+    public func close() { Glibc.close(fd) }
 }
