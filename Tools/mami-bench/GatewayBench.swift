@@ -177,11 +177,8 @@ final class GatewayStack: @unchecked Sendable {
 
     /// Resident memory of a service in MB (VmRSS).
     func residentMB(_ name: String) -> Double {
-        guard let pid = processes[name]?.processIdentifier,
-              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kilobytes / 1024
+        guard let pid = processes[name]?.processIdentifier else { return 0 }
+        return Double(residentBytes(pid)) / 1_048_576
     }
 
     func conversation(_ session: Session) async throws -> String {

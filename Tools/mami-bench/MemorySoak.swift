@@ -57,11 +57,12 @@ struct MemorySoak: AsyncParsableCommand {
             }
         }
     }
+}
 
-    func residentBytes(_ pid: Int32) -> Int64 {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-        else { return 0 }
-        return (Int64(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-    }
+/// Resident memory of process `pid` in bytes (VmRSS), 0 when it cannot be read.
+func residentBytes(_ pid: Int32) -> Int64 {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+    else { return 0 }
+    return (Int64(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
 }

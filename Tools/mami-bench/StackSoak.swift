@@ -16,6 +16,7 @@ struct StackSoak: AsyncParsableCommand {
     @Option(help: "Concurrent chat clients.") var chatters = 4
 
     static let services = ["memory", "image-worker", "gateway"]
+    static let loads = ["chat", "memory", "image"]
 
     func run() async throws {
         let stack = try await GatewayStack.start(binaries: binaries, directory: directory)
@@ -36,7 +37,7 @@ struct StackSoak: AsyncParsableCommand {
             "resident_mb": .object(samples.mapValues { .array($0.map { .double(($0 * 10).rounded() / 10) }) }),
             "growth_mb": .object(samples.mapValues { .double((($0.last! - $0.first!) * 10).rounded() / 10) }),
             "operations": ["chats": .int(Int64(counts.value("chat"))), "memory": .int(Int64(counts.value("memory"))),
-                           "images": .int(Int64(counts.value("image"))), "errors": .int(Int64(counts.value("error")))],
+                           "images": .int(Int64(counts.value("image"))), "errors": .int(Int64(Self.loads.map { counts.value("error \($0)") }.reduce(0, +)))],
         ]).jsonText)
     }
 
@@ -54,7 +55,6 @@ struct StackSoak: AsyncParsableCommand {
         while !Task.isCancelled {
             do { try await body() } catch {
                 guard !Task.isCancelled else { break }
-                counts.add("error")
                 if counts.value("error \(load)") == 0 { FileHandle.standardError.write(Data("first \(load) error: \(error)\n".utf8)) }
                 counts.add("error \(load)")
             }
