@@ -5,6 +5,7 @@
     bench_report.py --soak RESULT.json COMMAND      prints the "Memory soak" section
     bench_report.py --image RESULT.json COMMAND     prints the "Image worker" section
     bench_report.py --gateway RESULT.json COMMAND   prints the "Gateway" section
+    bench_report.py --streams RESULT.json COMMAND   prints the "Gateway under load" section
     bench_report.py --stack-soak RESULT.json COMMAND  prints the "Whole-stack soak" section
     bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
@@ -19,6 +20,9 @@ SOAK_BEGIN, SOAK_END = "<!-- soak:begin -->", "<!-- soak:end -->"
 IMAGE_BEGIN, IMAGE_END = "<!-- image:begin -->", "<!-- image:end -->"
 GATEWAY_BEGIN, GATEWAY_END = "<!-- gateway:begin -->", "<!-- gateway:end -->"
 STACK_SOAK_BEGIN, STACK_SOAK_END = "<!-- stack-soak:begin -->", "<!-- stack-soak:end -->"
+STREAMS_BEGIN, STREAMS_END = "<!-- streams:begin -->", "<!-- streams:end -->"
+TARGET_NAMES = {"simulator_direct": "simulator directly (`/api/chat`)", "mami_openai": "Mami, OpenAI surface",
+                "mami_native_sse": "Mami, native SSE"}
 
 
 def soak_section(path, command):
@@ -85,6 +89,31 @@ def gateway_section(path, command):
                f"p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms, worst {page['max']:.2f} ms (target p99 ≤ 5 ms; G8). "
                "The messages are written into gateway.db by the benchmark while the gateway is stopped.")
     out.append(GATEWAY_END)
+    return "\n".join(out) + "\n"
+
+
+def streams_section(path, command):
+    r = json.load(open(path))
+    out = [STREAMS_BEGIN, "## Gateway under load: streamed chats at 1, 32 and 256 clients", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build "
+               "(`Tools/mami-bench/StreamBench.swift`): mami-sim answering at once (`--token-ms 0`), memory, image worker and gateway "
+               "as real processes. Each client holds one keep-alive connection (NIO, one event loop for all clients) and sends its next "
+               f"streamed chat as soon as the last one ended; the three targets alternate, {r['rounds']} rounds of {r['seconds_per_cell']:g} s each "
+               "per level. First token: until the first non-empty content (simulator, OpenAI chunks) or the first `delta` event (native). "
+               "CPU per chat is the serving process's (`/proc/PID/stat`: the simulator for the direct row, the gateway for Mami's); "
+               "resident memory is its VmRSS at the end of a round.")
+    out.append("")
+    out.append("| clients | target | first token p50 / p99 | chats/s | failures | CPU per chat | resident |")
+    out.append("|---|---|---|---|---|---|---|")
+    for c in r["cells"]:
+        ft = c["first_token_ms"] or {"p50": 0, "p99": 0}
+        out.append(f"| {c['streams']} | {TARGET_NAMES.get(c['target'], c['target'])} | {ft['p50']:.1f} / {ft['p99']:.1f} ms | "
+                   f"{c['chats_per_s']:.0f} | {c['failures']} | {c['cpu_ms_per_chat']:.2f} ms | {c['resident_mb']:.0f} MB |")
+    out.append("")
+    out.append("Peer, measured by the session that filed issue 11 (2026-11, same machine class, the same simulator, an aiohttp client): "
+               "Open WebUI 0.12.4, one uvicorn worker, 32 concurrent streams: first token p50 357 ms / p99 1 206 ms, 77.7 chats/s, "
+               "12.5 ms of server CPU per chat, 1.2 GB resident; it never wedged.")
+    out.append(STREAMS_END)
     return "\n".join(out) + "\n"
 
 
@@ -187,7 +216,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END)] if new.startswith(b)), (BEGIN, END))
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END), (STREAMS_BEGIN, STREAMS_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]
@@ -206,6 +235,8 @@ if __name__ == "__main__":
         print(stack_soak_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--gateway":
         print(gateway_section(sys.argv[2], sys.argv[3]), end="")
+    elif sys.argv[1] == "--streams":
+        print(streams_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--image":
         print(image_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--memory":

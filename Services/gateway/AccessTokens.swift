@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import MamiCore
 
 /// The claims of an access token. Every one is checked: issuer, audience,
 /// subject, expiry, issue time, token id, and the session (refresh family).
@@ -39,7 +40,7 @@ struct AccessTokens: Sendable {
 
     static func load(stateDirectory: String, lifetime: TimeInterval) async throws -> AccessTokens {
         let path = (stateDirectory as NSString).appendingPathComponent("gateway-signing.key")
-        let key = try loadOrCreateKey(at: path)
+        let key = try await blocking { try loadOrCreateKey(at: path) }
         let keys = JWTKeyCollection()
         await keys.add(eddsa: EdDSA.PrivateKey(backing: key), kid: keyID)
         return AccessTokens(keys: keys, lifetime: lifetime)

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import MamiCore
+import MamiService
 
 /// A signed-up person.
 struct User: Sendable, Equatable {
@@ -29,7 +30,7 @@ enum RefreshRefusal: Error, Equatable {
 
 /// gateway.db's users, refresh tokens (hashed, in families, rotated on use) and API keys (hashed).
 struct AccountStore: Sendable {
-    let database: DatabasePool
+    let database: ServiceDatabase
     var refreshLifetime: TimeInterval = 30 * 24 * 3600
 
     static func now() -> Double { Date().timeIntervalSince1970 }

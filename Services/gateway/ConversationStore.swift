@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MamiCore
+import MamiService
 
 /// A conversation row.
 struct Conversation: Sendable {
@@ -66,18 +67,20 @@ func iso(_ seconds: Double) -> JSONValue {
 
 /// gateway.db's conversations and messages. Every list is a cursor over an index (G8): no OFFSET.
 struct ConversationStore: Sendable {
-    let database: DatabasePool
+    let database: ServiceDatabase
 
     static func now() -> Double { Date().timeIntervalSince1970 }
 
     func create(userID: String, title: String) async throws -> Conversation {
-        try await database.write { db in
-            let id = UUID().uuidString.lowercased()
-            let now = Self.now()
-            try db.execute(sql: "INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, userID, title, now, now])
-            return try Self.conversation(db, id: id)!
-        }
+        try await database.write { db in try Self.insertConversation(db, userID: userID, title: title) }
+    }
+
+    private static func insertConversation(_ db: Database, userID: String, title: String) throws -> Conversation {
+        let id = UUID().uuidString.lowercased()
+        let now = Self.now()
+        try db.execute(sql: "INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [id, userID, title, now, now])
+        return try Self.conversation(db, id: id)!
     }
 
     static func conversation(_ db: Database, id: String) throws -> Conversation? {
@@ -89,13 +92,18 @@ struct ConversationStore: Sendable {
         try await database.read { db in try Self.conversation(db, id: id) }.flatMap { $0.userID == userID ? $0 : nil }
     }
 
-    /// The user's conversation with this title, created when missing.
+    /// The user's conversation with this title, created when missing. Looked up again
+    /// on the writer before creating, so concurrent first calls make one conversation.
     func conversation(userID: String, titled title: String) async throws -> Conversation {
-        let existing = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE user_id = ? AND title = ? ORDER BY seq LIMIT 1", arguments: [userID, title])
+        if let existing = try await database.read({ db in try Self.conversation(db, userID: userID, titled: title) }) { return existing }
+        return try await database.write { db in
+            try Self.conversation(db, userID: userID, titled: title) ?? Self.insertConversation(db, userID: userID, title: title)
         }
-        if let existing { return Conversation(row: existing) }
-        return try await create(userID: userID, title: title)
+    }
+
+    private static func conversation(_ db: Database, userID: String, titled title: String) throws -> Conversation? {
+        try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE user_id = ? AND title = ? ORDER BY seq LIMIT 1",
+                         arguments: [userID, title]).map(Conversation.init(row:))
     }
 
     func list(userID: String, before cursor: Int64?, limit: Int) async throws -> [Conversation] {

@@ -1,9 +1,11 @@
 import MamiCore
 import MamiService
 import MamiWire
+import NIOCore
 
 /// Probes the services the gateway depends on, each with a short deadline, so
-/// `/health` answers promptly whatever state they are in.
+/// `/health` answers promptly whatever state they are in. Everything happens on
+/// event loops: the probe never waits on the cooperative pool.
 struct DependencyHealth: Sendable {
     var clients: [ServiceName: RPCClient]
     var deadline: Duration
@@ -16,24 +18,18 @@ struct DependencyHealth: Sendable {
         self.deadline = deadline
     }
 
-    /// Each dependency's `sys.health`, or a failing entry saying why it could not be had.
-    func probeAll() async -> [ServiceName: JSONValue] {
-        await withTaskGroup(of: (ServiceName, JSONValue).self) { group in
-            for (name, client) in clients {
-                group.addTask { (name, await probe(name, client)) }
-            }
-            var reports: [ServiceName: JSONValue] = [:]
-            for await (name, report) in group { reports[name] = report }
-            return reports
+    /// Each dependency's `sys.health`, or a failing entry saying why it could not be had; completes on `loop`.
+    func probeAll(on loop: any EventLoop) -> EventLoopFuture<[ServiceName: JSONValue]> {
+        let probes = clients.map { name, client in
+            client.callFuture("sys.health", timeout: deadline)
+                .hop(to: loop)
+                .map { (name, $0) }
+                .recover { (name, Self.failing(name, $0)) }
         }
+        return EventLoopFuture.whenAllSucceed(probes, on: loop).map { Dictionary(uniqueKeysWithValues: $0) }
     }
 
-    private func probe(_ name: ServiceName, _ client: RPCClient) async -> JSONValue {
-        do {
-            return try await client.call("sys.health", timeout: deadline)
-        } catch {
-            let error = RPCError(from: error)
-            return ["status": "failing", "service": .string(name.rawValue), "error": .string(error.description)]
-        }
+    private static func failing(_ name: ServiceName, _ error: any Error) -> JSONValue {
+        ["status": "failing", "service": .string(name.rawValue), "error": .string(RPCError(from: error).description)]
     }
 }

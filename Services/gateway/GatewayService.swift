@@ -8,6 +8,7 @@ import MamiHTTP
 import MamiService
 import MamiWire
 import Metrics
+import NIOCore
 import NIOConcurrencyHelpers
 import Prometheus
 import ServiceLifecycle
@@ -40,15 +41,23 @@ enum GatewayService {
         parts.addRoutes(to: router)
         let session = WebSocketSession(authenticator: parts.authenticator, fanout: parts.fanout, logger: environment.logger,
                                        heartbeat: configuration.webSocketHeartbeat)
+        let health = parts.healthEndpoint
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                ClosingOnBadRequests(inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init()) { request, _, _ in
+                ClosingOnBadRequests(inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, configuration: WebSocketServerConfiguration(),
+                    additionalChannelHandlers: { [HealthResponder(endpoint: health)] }
+                ) { request, _, _ in
                     guard request.path == "/api/v1/ws" else { return .dontUpgrade }
                     return .upgrade([:]) { inbound, outbound, _ in try await session.run(inbound, outbound) }
                 })
             },
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "mami-gateway"),
+            // A starved cooperative pool must not stop new connections reaching HealthResponder.
+            onServerRunning: { listener in
+                KeepAccepting.install(on: listener).whenFailure { environment.logger.warning("listener left with back-pressure", metadata: ["error": "\($0)"]) }
+            },
             eventLoopGroupProvider: .shared(environment.eventLoopGroup),
             logger: environment.logger
         )
@@ -96,10 +105,15 @@ struct GatewayParts: Sendable {
             workerEvents: WorkerEvents(client: environment.client(of: .imageWorker), store: conversations, fanout: fanout, logger: environment.logger))
     }
 
+    var healthEndpoint: HealthEndpoint {
+        HealthEndpoint(own: environment.health,
+                       dependencies: DependencyHealth(environment: environment, deadline: .milliseconds(configuration.healthProbeMilliseconds)),
+                       group: environment.eventLoopGroup)
+    }
+
     func addRoutes(to router: Router<GatewayContext>) {
         let limit = configuration.maxBodyBytes
-        let health = HealthEndpoint(own: environment.health,
-                                    dependencies: DependencyHealth(environment: environment, deadline: .milliseconds(configuration.healthProbeMilliseconds)))
+        let health = healthEndpoint
         router.get("/health") { _, _ in await health.respond() }
         let admin = AdminRoutes(authenticator: authenticator, mode: mode, memory: memory, worker: worker, fanout: fanout, registry: registry, bodyLimit: limit)
         admin.addMetrics(to: router)

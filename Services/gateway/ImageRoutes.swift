@@ -75,7 +75,8 @@ struct ImageRoutes: Sendable {
     func image(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let user = try await authenticator.principal(request).user
         let job = try await job(try context.parameters.require("id"), owner: user.id)
-        guard let path = job["result_path"]?.stringValue, let bytes = FileManager.default.contents(atPath: path) else {
+        guard let path = job["result_path"]?.stringValue,
+              let bytes = try await blocking({ FileManager.default.contents(atPath: path) }) else {
             throw APIError.notFound("image")
         }
         return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "private, max-age=3600"],

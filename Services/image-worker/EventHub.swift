@@ -92,7 +92,7 @@ actor EventHub {
         pendingProgress[job.id] = Task {
             try? await Task.sleep(until: due)
             guard !Task.isCancelled else { return }
-            await self.flushProgress(job)
+            self.flushProgress(job)
         }
     }
 

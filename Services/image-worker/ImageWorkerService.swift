@@ -13,7 +13,7 @@ enum ImageWorkerService {
             name: .imageWorker,
             migrator: ImageMigrations.migrator,
             methods: { environment, methods in
-                let parts = try makeParts(environment)
+                let parts = try await makeParts(environment)
                 let runner = JobRunner(parts: parts)
                 built.withLockedValue { $0 = (parts, runner) }
                 ImageMethods(parts: parts, runner: runner).register(into: &methods)
@@ -27,11 +27,14 @@ enum ImageWorkerService {
         )
     }
 
-    static func makeParts(_ environment: ServiceEnvironment) throws -> WorkerParts {
+    static func makeParts(_ environment: ServiceEnvironment) async throws -> WorkerParts {
         let configuration = try ImageConfiguration(source: environment.source)
         let images = (environment.configuration.stateDirectory as NSString).appendingPathComponent("images")
-        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
-        ImageFiles.removeLeftovers(in: images)
+        let placeholders = try await blocking {
+            try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+            ImageFiles.removeLeftovers(in: images)
+            return try Placeholders(imagesDirectory: images)
+        }
         let store = JobStore(database: environment.database)
         // txt2img holds a thread for its whole run; progress polls, interrupts and Ollama calls must never wait behind it.
         let http = HTTPClient(pool: HTTPClient.dedicatedPool(threads: 8))
@@ -42,7 +45,7 @@ enum ImageWorkerService {
             arbiter: GPUArbiter(ollama: OllamaResidency(baseURL: configuration.ollamaURL, http: http), forge: forge, logger: environment.logger),
             forge: forge, catalog: ModelCatalog(forge: forge),
             breaker: CircuitBreaker(threshold: configuration.breakerFailures, openTime: configuration.breakerOpenTime),
-            placeholders: try Placeholders(imagesDirectory: images), imagesDirectory: images, logger: environment.logger)
+            placeholders: placeholders, imagesDirectory: images, logger: environment.logger)
     }
 
     static func statistics(_ parts: WorkerParts) async throws -> JSONValue {

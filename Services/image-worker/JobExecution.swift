@@ -92,7 +92,7 @@ struct JobExecution: Sendable {
         do {
             let images = try await parts.forge.txt2img(body, timeout: timeout)
             guard !Task.isCancelled else { return .cancelled }
-            return .succeeded(path: try save(images[0]))
+            return .succeeded(path: try await save(images[0]))
         } catch let error as ForgeError {
             return .failed(Self.failure(error))
         } catch is CancellationError {
@@ -102,13 +102,16 @@ struct JobExecution: Sendable {
         }
     }
 
-    private func save(_ base64: String) throws -> String {
-        guard let bytes = Data(base64Encoded: base64), bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
-            throw ForgeError(kind: .malformed, message: "Forge returned an image that is not a base64 PNG")
-        }
+    /// Decodes and writes the image on NIO's blocking pool: a picture is megabytes, and the write syncs.
+    private func save(_ base64: String) async throws -> String {
         let path = (parts.imagesDirectory as NSString).appendingPathComponent("\(job.id).png")
-        try ImageFiles.writeAtomically(Array(bytes), to: path)
-        return path
+        return try await blocking {
+            guard let bytes = Data(base64Encoded: base64), bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
+                throw ForgeError(kind: .malformed, message: "Forge returned an image that is not a base64 PNG")
+            }
+            try ImageFiles.writeAtomically(Array(bytes), to: path)
+            return path
+        }
     }
 
     /// The Forge request and the checkpoint title it needs (validated: Forge ignores unknown names).

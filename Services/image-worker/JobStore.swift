@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MamiCore
+import MamiService
 
 /// A job as submitted, validated (``ImageRequestReader``).
 struct NewJob: Sendable {
@@ -16,7 +17,7 @@ struct NewJob: Sendable {
 /// takes the next change number, so subscribers can resume from one; queue
 /// positions, estimates and statistics are queries over the same rows.
 struct JobStore: Sendable {
-    let database: DatabasePool
+    let database: ServiceDatabase
 
     static let columns = "seq, id, owner, conversation_id, message_id, idempotency_key, prompt, params, status, progress, attempts, error_code, error_message, placeholder, result_path, change_seq, queue_order, created_at, started_at, finished_at"
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MamiCore
+import MamiService
 import MamiWire
 import NIOCore
 
@@ -29,7 +30,7 @@ struct ChunkHit: Sendable {
 
 /// Documents and their chunks in memory.db, searched through the same index as memories.
 struct DocumentStore: Sendable {
-    let database: DatabasePool
+    let database: ServiceDatabase
     let index: VectorIndex
     let dimension: Int
 
@@ -108,7 +109,7 @@ struct DocumentStore: Sendable {
 
     /// A page of the owner's documents, newest first (cursor: the last `seq` seen).
     func list(owner: String, after cursor: Int64?, limit: Int) async throws -> (items: [JSONValue], next: Int64?) {
-        try await database.read { db in
+        try await database.read { db -> (items: [JSONValue], next: Int64?) in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -122,7 +123,8 @@ struct DocumentStore: Sendable {
                  "conversation_id": (row["conversation_id"] as String?).map { .string($0) } ?? .null,
                  "chunks": .int(row["chunk_count"]), "created_at": .double(row["created_at"])]
             }
-            return (items, rows.count > limit ? page.last?["seq"] : nil)
+            let next: Int64? = rows.count > limit ? page.last?["seq"] : nil
+            return (items, next)
         }
     }
 

@@ -1,5 +1,6 @@
 import GRDB
 import MamiCore
+import MamiService
 
 /// memory.db remembers which embedder made its vectors and their dimension;
 /// vectors from two embedders are never mixed.
@@ -7,7 +8,7 @@ enum EmbedderRecord {
     /// Checks `embedder` against the record (writing it on first use) and
     /// returns the dimension every stored and incoming vector must have.
     /// Throws ``ConfigError`` naming `MAMI_EMBED_MODEL` on a mismatch.
-    static func reconcile(_ embedder: any Embedder, database: DatabasePool) async throws -> Int {
+    static func reconcile(_ embedder: any Embedder, database: ServiceDatabase) async throws -> Int {
         let recorded = try await database.read { db in
             (try String.fetchOne(db, sql: "SELECT value FROM service_meta WHERE key = 'embedder'"),
              try String.fetchOne(db, sql: "SELECT value FROM service_meta WHERE key = 'dimension'").flatMap { Int($0) })

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MamiCore
+import MamiService
 import MamiWire
 import NIOCore
 
@@ -8,7 +9,7 @@ import NIOCore
 /// SQLite's single writer, so adds are serialized: duplicate checks and the
 /// insert cannot interleave with another add.
 struct MemoryStore: Sendable {
-    let database: DatabasePool
+    let database: ServiceDatabase
     let index: VectorIndex
     let dimension: Int
     let nearDuplicateThreshold: Float

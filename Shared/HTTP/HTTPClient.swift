@@ -1,5 +1,6 @@
 import CCurl
 import NIOConcurrencyHelpers
+import MamiCore
 import NIOPosix
 
 /// An HTTP request for ``HTTPClient``.

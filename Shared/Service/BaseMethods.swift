@@ -17,8 +17,8 @@ extension RPCMethods {
     mutating func registerStats(_ environment: ServiceEnvironment, extra: @escaping @Sendable () async throws -> JSONValue) {
         register("sys.stats") { _, _ in
             let database = environment.database
-            let migrations = try await ServiceDatabase.appliedMigrations(database)
-            let bytes = try await ServiceDatabase.sizeInBytes(database)
+            let migrations = try await database.appliedMigrations()
+            let bytes = try await database.sizeInBytes()
             return [
                 "service": .string(environment.name.rawValue),
                 "pid": .int(Int64(ProcessInfo.processInfo.processIdentifier)),
@@ -34,8 +34,8 @@ extension RPCMethods {
     }
 
     /// Test-only methods, registered only with `MAMI_DEBUG_METHODS=1`:
-    /// `debug.hang {"target":"database"|"event_loop","seconds":N}` blocks the named
-    /// executor on purpose, so tests can watch the watchdog stop;
+    /// `debug.hang {"target":"database"|"event_loop"|"cooperative_pool","seconds":N}` blocks
+    /// the named executor on purpose (every thread of it), so tests can watch the watchdog stop;
     /// `debug.sleep {"ms":N}` answers after N ms, so tests can shut down with work in flight.
     mutating func registerDebug(_ environment: ServiceEnvironment) {
         register("debug.sleep") { context, params in
@@ -57,10 +57,24 @@ extension RPCMethods {
                 for loop in environment.eventLoopGroup.makeIterator() {
                     loop.execute { sleep(UInt32(seconds)) }
                 }
+            case "cooperative_pool":
+                starveCooperativePool(for: .seconds(seconds))
             default:
-                throw FieldError(field: "target", problem: "must be 'database' or 'event_loop'")
+                throw FieldError(field: "target", problem: "must be 'database', 'event_loop' or 'cooperative_pool'")
             }
             return ["hanging": .string(target), "seconds": .int(seconds)]
+        }
+    }
+}
+
+/// Blocks every cooperative thread until `duration` has passed: many more blocking
+/// tasks than the pool has threads, each holding its thread until the same instant,
+/// so the late ones return at once.
+func starveCooperativePool(for duration: Duration) {
+    let until = ContinuousClock.now + duration
+    for _ in 0..<max(64, ProcessInfo.processInfo.activeProcessorCount * 8) {
+        Task.detached {
+            while ContinuousClock.now < until { usleep(10_000) }
         }
     }
 }

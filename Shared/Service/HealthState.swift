@@ -35,23 +35,27 @@ public final class HealthState: Sendable {
     public let service: ServiceName
     public let startedAt = ContinuousClock.now
     let pid = Int64(ProcessInfo.processInfo.processIdentifier)
+    /// Read live by every report: the checks themselves run on the pool it watches.
+    let poolProbe: CooperativePoolProbe?
 
-    public init(service: ServiceName, staleAfter: Duration) {
+    public init(service: ServiceName, staleAfter: Duration, poolProbe: CooperativePoolProbe? = nil) {
         self.service = service
         self.staleAfter = staleAfter
+        self.poolProbe = poolProbe
     }
 
     /// Runs every check once, each bounded by `timeLimit`, and records the outcomes.
     /// A check whose previous run has not returned is not started again: it fails.
-    /// - Returns: whether every critical check passed.
+    /// - Returns: whether every critical check passed and the cooperative pool keeps up.
     @discardableResult
     public func runChecks(_ checks: [HealthCheck], timeLimit: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
+        let passed = await withTaskGroup(of: Bool.self) { group in
             for check in checks {
                 group.addTask { await self.runCheck(check, timeLimit: timeLimit) || !check.critical }
             }
             return await group.reduce(true) { $0 && $1 }
         }
+        return passed && poolProbe?.starvation() == nil
     }
 
     private func runCheck(_ check: HealthCheck, timeLimit: Duration) async -> Bool {
@@ -124,6 +128,16 @@ public final class HealthState: Sendable {
             ]
         }
         if snapshot.isEmpty { status = "failing" }
+        if let poolProbe {
+            let starved = poolProbe.starvation()
+            if starved != nil { status = "failing" }
+            checks["cooperative_pool"] = [
+                "ok": .bool(starved == nil),
+                "detail": .string(starved.map { "a task has waited \(format(.nanoseconds($0.nanoseconds))) for a thread" } ?? "ok"),
+                "latency_us": .int(poolProbe.lastWait.nanoseconds / 1000),
+                "age_ms": 0,
+            ]
+        }
         return [
             "status": .string(status),
             "service": .string(service.rawValue),

@@ -10,7 +10,7 @@ public struct ServiceEnvironment: Sendable {
     public var configuration: CommonConfiguration
     /// The full configuration source, for the service's own settings.
     public var source: ConfigSource
-    public var database: DatabasePool
+    public var database: ServiceDatabase
     public var health: HealthState
     public var eventLoopGroup: any EventLoopGroup
     public var logger: Logger

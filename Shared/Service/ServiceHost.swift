@@ -57,18 +57,25 @@ public enum ServiceHost {
         try files.createDirectory(atPath: configuration.runtimeDirectory, withIntermediateDirectories: true)
         try files.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
         let path = (configuration.stateDirectory as NSString).appendingPathComponent(definition.name.databaseFileName)
-        let database = try ServiceDatabase.open(path: path, migrator: definition.migrator)
-        let migrations = try await ServiceDatabase.appliedMigrations(database)
+        let database = try await ServiceDatabase.open(path: path, migrator: definition.migrator)
+        let migrations = try await database.appliedMigrations()
         logger.info("database ready", metadata: ["path": "\(path)", "migrations": "\(migrations)"])
         return ServiceEnvironment(
             name: definition.name,
             configuration: configuration,
             source: source,
             database: database,
-            health: HealthState(service: definition.name, staleAfter: .seconds(5)),
+            health: HealthState(service: definition.name, staleAfter: .seconds(5), poolProbe: poolProbe(on: MultiThreadedEventLoopGroup.singleton)),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
+    }
+
+    /// Watches the cooperative pool from an event loop (see ``CooperativePoolProbe``).
+    static func poolProbe(on group: any EventLoopGroup) -> CooperativePoolProbe {
+        let probe = CooperativePoolProbe()
+        probe.start(on: group.next())
+        return probe
     }
 
     static func serve(_ definition: ServiceDefinition, environment: ServiceEnvironment) async throws {
@@ -128,7 +135,7 @@ public enum ServiceHost {
             HealthCheck(name: "event_loops") {
                 for loop in group.makeIterator() { try await loop.submit {}.get() }
             },
-            HealthCheck(name: "database") { try await ServiceDatabase.probe(database) },
+            HealthCheck(name: "database") { try await database.probe() },
         ]
     }
 

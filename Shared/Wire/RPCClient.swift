@@ -71,26 +71,51 @@ public final class RPCClient: Sendable {
     /// Calls `method` and returns its result, or throws ``RPCError``.
     /// - Parameter timeout: the whole budget of the call, connecting included.
     public func call(_ method: String, params: JSONValue? = nil, timeout: Duration) async throws -> JSONValue {
+        let cancellation = CallCancellation()
+        return try await withTaskCancellationHandler {
+            try await start(method, params: params, timeout: timeout) { cancellation.sent(abandon: $0) }.get()
+        } onCancel: {
+            cancellation.cancel()
+        }
+    }
+
+    /// The same call for code that runs on an event loop and must not wait on the
+    /// cooperative pool (the gateway's `/health`): the result completes on an event loop.
+    public func callFuture(_ method: String, params: JSONValue? = nil, timeout: Duration) -> EventLoopFuture<JSONValue> {
+        start(method, params: params, timeout: timeout) { _ in }
+    }
+
+    /// Sends the call once connected; `abandonable` receives a way to give up on it once it is sent.
+    private func start(
+        _ method: String, params: JSONValue?, timeout: Duration, abandonable: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
+    ) -> EventLoopFuture<JSONValue> {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
-        let channel = try await connection(before: deadline)
-        let id = try reserveCall()
-        defer { releaseCall() }
-        let remaining = max(0, (deadline - .now()).nanoseconds / 1_000_000)
-        let request = RPCRequest(id: .int(id), method: method, params: params, timeoutMilliseconds: remaining)
+        let id: Int64
+        do { id = try reserveCall() } catch { return group.next().makeFailedFuture(error) }
+        let result = connectionFuture(before: deadline).flatMap { channel in
+            self.send(RPCRequest(id: .int(id), method: method, params: params, timeoutMilliseconds: 0), on: channel, deadline: deadline, abandonable: abandonable)
+        }
+        result.whenComplete { _ in self.releaseCall() }
+        return result
+    }
+
+    private func send(
+        _ request: RPCRequest, on channel: any Channel, deadline: NIODeadline, abandonable: @Sendable (@escaping @Sendable () -> Void) -> Void
+    ) -> EventLoopFuture<JSONValue> {
+        var request = request
+        request.timeoutMilliseconds = max(0, (deadline - .now()).nanoseconds / 1_000_000)
         let body = RPCMessage.request(request).serialized()
         guard body.count <= configuration.maxFrameBytes else {
-            throw RPCError(.invalidRequest, "request of \(body.count) bytes exceeds the maximum frame of \(configuration.maxFrameBytes) bytes")
+            return channel.eventLoop.makeFailedFuture(
+                RPCError(.invalidRequest, "request of \(body.count) bytes exceeds the maximum frame of \(configuration.maxFrameBytes) bytes"))
         }
+        guard case .int(let id) = request.id else { preconditionFailure("client calls have integer ids") }
         let promise = channel.eventLoop.makePromise(of: JSONValue.self)
-        let call = OutboundCall(id: id, body: body, deadline: deadline, promise: promise)
-        channel.writeAndFlush(call).whenFailure { _ in
+        channel.writeAndFlush(OutboundCall(id: id, body: body, deadline: deadline, promise: promise)).whenFailure { _ in
             promise.fail(RPCError(.unavailable, "the connection closed"))
         }
-        return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: {
-            channel.triggerUserOutboundEvent(AbandonCall(id: id), promise: nil)
-        }
+        abandonable { channel.triggerUserOutboundEvent(AbandonCall(id: id), promise: nil) }
+        return promise.futureResult
     }
 
     /// Whether the client holds a live connection now.
@@ -133,18 +158,18 @@ public final class RPCClient: Sendable {
 
 extension RPCClient {
     /// The live channel, a connection attempt in progress, or an immediate "unavailable".
-    func connection(before deadline: NIODeadline) async throws -> any Channel {
+    func connectionFuture(before deadline: NIODeadline) -> EventLoopFuture<any Channel> {
         var launch: (promise: EventLoopPromise<any Channel>, backoff: TimeAmount)?
-        let future: EventLoopFuture<any Channel> = try state.withLockedValue { state in
+        let future: EventLoopFuture<any Channel> = state.withLockedValue { state in
             switch state {
             case .connected(let channel) where channel.isActive:
                 return channel.eventLoop.makeSucceededFuture(channel)
             case .connecting(let future):
                 return future
             case .down(let retryAt, _) where retryAt > .now():
-                throw RPCError(.unavailable, "\(configuration.path) is down")
+                return group.next().makeFailedFuture(RPCError(.unavailable, "\(configuration.path) is down"))
             case .closed:
-                throw RPCError(.unavailable, "the client is closed")
+                return group.next().makeFailedFuture(RPCError(.unavailable, "the client is closed"))
             default:
                 let promise = group.next().makePromise(of: (any Channel).self)
                 launch = (promise, backoff(of: state))
@@ -153,10 +178,10 @@ extension RPCClient {
             }
         }
         if let launch { connect(completing: launch.promise, backoff: launch.backoff) }
-        do {
-            return try await future.get()
-        } catch {
-            throw RPCError(.unavailable, "cannot connect to \(configuration.path): \(error)")
+        let path = configuration.path
+        return future.flatMapErrorThrowing { error in
+            if error is RPCError { throw error }
+            throw RPCError(.unavailable, "cannot connect to \(path): \(error)")
         }
     }
 
@@ -230,5 +255,25 @@ extension RPCClient {
             }
             if let (promise, backoff) = launch { self.connect(completing: promise, backoff: backoff) }
         }
+    }
+}
+
+/// Gives up on a call when its task is cancelled, whether that happens before or after the call is sent.
+private final class CallCancellation: Sendable {
+    private let state = NIOLockedValueBox<(cancelled: Bool, abandon: (@Sendable () -> Void)?)>((false, nil))
+
+    func sent(abandon: @escaping @Sendable () -> Void) {
+        let cancelled = state.withLockedValue { state in
+            state.abandon = abandon
+            return state.cancelled
+        }
+        if cancelled { abandon() }
+    }
+
+    func cancel() {
+        state.withLockedValue { state in
+            state.cancelled = true
+            return state.abandon
+        }?()
     }
 }

@@ -122,8 +122,8 @@ public final class RPCServer: Sendable {
     /// - Parameter onListening: called once the socket accepts connections.
     public func run(onListening: @Sendable () async -> Void = {}) async throws {
         let listener = try await bind()
-        guard registerListener(listener.channel) else {
-            try? await listener.channel.close()
+        guard registerListener(listener) else {
+            try? await listener.close()
             return
         }
         defer { removeSocketFileIfOwned() }
@@ -158,11 +158,15 @@ public final class RPCServer: Sendable {
         }
     }
 
-    private func serve(_ listener: NIOAsyncChannel<any Channel, Never>) async throws {
-        try await listener.executeThenClose { inbound in
-            // Connections are set up and tracked by the child initializer; consuming
-            // the sequence keeps the listener accepting.
-            for try await _ in inbound {}
+    /// Until the listener closes. Connections are accepted, set up and tracked on the
+    /// event loop by the child initializer, so a starved cooperative pool does not stop
+    /// the server accepting probes (an async sequence of connections would, once its
+    /// buffer of unconsumed ones filled).
+    private func serve(_ listener: any Channel) async throws {
+        try await withTaskCancellationHandler {
+            try await listener.closeFuture.get()
+        } onCancel: {
+            listener.close(promise: nil)
         }
         for connection in tracker.stopAccepting() {
             connection.pipeline.fireUserInboundEventTriggered(DrainEvent())
@@ -180,27 +184,23 @@ public final class RPCServer: Sendable {
         for connection in tracker.stopAccepting() { connection.close(promise: nil) }
     }
 
-    private func bind() async throws -> NIOAsyncChannel<any Channel, Never> {
+    private func bind() async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             // Room for bursts of pushed events; a peer further behind is disconnected (RPCConnection).
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 8 << 20))
-        let initializer = childInitializer()
+            .childChannelInitializer(childInitializer())
         switch configuration.address {
         case .path(let path):
-            let channel = try await bootstrap.bind(
-                unixDomainSocketPath: path,
-                cleanupExistingSocketFile: true,
-                childChannelInitializer: initializer
-            )
+            let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
             chmod(path, configuration.socketFileMode)
             return channel
         case .inherited(let fd, _):
-            return try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            return try await bootstrap.withBoundSocket(fd).get()
         }
     }
 
-    private func childInitializer() -> @Sendable (any Channel) -> EventLoopFuture<any Channel> {
+    private func childInitializer() -> @Sendable (any Channel) -> EventLoopFuture<Void> {
         let settings = RPCConnectionHandler.Settings(
             methods: methods,
             maxInFlight: configuration.maxInFlightPerConnection,
@@ -213,12 +213,11 @@ public final class RPCServer: Sendable {
         let tracker = tracker
         return { channel in
             guard tracker.add(channel) else {
-                return channel.close().map { channel }
+                return channel.close()
             }
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addFrameCodec(maximumFrameBytes: maxFrameBytes)
                 try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(settings: settings))
-                return channel
             }
         }
     }

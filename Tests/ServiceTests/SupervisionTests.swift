@@ -1,5 +1,6 @@
 import Foundation
 import MamiCore
+import MamiHTTP
 import MamiWire
 import ServiceTestSupport
 import Testing
@@ -48,6 +49,71 @@ import Testing
         #expect(try await service.waitForExit() == 0)
         await client.close()
         await notify.close()
+    }
+
+    /// Every cooperative thread blocked (debug.hang): the watchdog pings stop within two check
+    /// intervals, and the health probe — answered on an event loop — says "failing" at once
+    /// instead of hanging; the gateway's /health likewise. Pings come back after the hang.
+    @Test(arguments: ["memory", "image-worker", "gateway"])
+    func aStarvedCooperativePoolStopsTheWatchdogAndHealthSaysFailing(_ name: String) async throws {
+        let directory = try makeScratchDirectory()
+        let notify = try NotifySocket(directory: directory)
+        let httpAddress = "127.0.0.1:\(freeLoopbackPort())"
+        let environment = serviceEnvironment(directory, extra: [
+            "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "2000000", "MAMI_DEBUG_METHODS": "1", "MAMI_HTTP_ADDR": httpAddress,
+        ])
+        let service = try ServiceProcess("mami-\(name)", environment: environment, logPath: "\(directory)/\(name).log")
+        _ = try await notify.waitFor("READY=1")
+        let client = try await waitForService(at: "\(directory)/run/\(name).sock")
+        _ = try await notify.waitFor("WATCHDOG=1", after: .now)
+        if name == "gateway" { try await waitForHTTP("http://\(httpAddress)/health") }
+
+        // The service starts the hang between `sent` and `hangStart` and ends it 6 s after it started.
+        let sent = ContinuousClock.now
+        _ = try await client.call("debug.hang", params: ["target": "cooperative_pool", "seconds": 6], timeout: .seconds(2))
+        let hangStart = ContinuousClock.now
+        let failing = try await firstFailingHealth(client, httpAddress: name == "gateway" ? httpAddress : nil, within: .seconds(4))
+        #expect(failing.after < .seconds(3), "health said failing \(failing.after) into the starvation")
+        #expect(failing.slowest < .seconds(2), "a health answer took \(failing.slowest)")
+        let hangEnd = sent + .seconds(6)
+        try await Task.sleep(until: hangEnd)
+        // Two check intervals (1 s each) for a ping already under way; after that, silence until the end.
+        let duringHang = notify.messages.filter { $0.text == "WATCHDOG=1" && $0.at > hangStart + .seconds(2) && $0.at < hangEnd }
+        #expect(duringHang.isEmpty, "pings \(duringHang.map { $0.at - sent }) after the hang was asked for")
+        _ = try await notify.waitFor("WATCHDOG=1", after: hangEnd, within: .seconds(6))
+        service.signal(SIGTERM)
+        #expect(try await service.waitForExit() == 0)
+        await client.close()
+        await notify.close()
+    }
+
+    /// Until the gateway's HTTP server answers (it starts listening after its socket).
+    private func waitForHTTP(_ url: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while (try? await HTTPClient(pool: testTransferPool).send(HTTPRequest(url: url, timeout: .seconds(2)))) == nil {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: url) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Polls `sys.health` (and `/health` when given) until one says "failing".
+    private func firstFailingHealth(_ client: RPCClient, httpAddress: String?, within limit: Duration) async throws -> (after: Duration, slowest: Duration) {
+        let start = ContinuousClock.now
+        var slowest = Duration.zero
+        while ContinuousClock.now - start < limit {
+            let asked = ContinuousClock.now
+            let report = try await client.call("sys.health", timeout: .seconds(2))
+            var failing = report["status"] == "failing" && report["checks"]?["cooperative_pool"]?["ok"] == false
+            if let httpAddress {
+                let response = try await HTTPClient(pool: testTransferPool).send(HTTPRequest(url: "http://\(httpAddress)/health", timeout: .seconds(2)))
+                let body = try JSONValue(parsing: response.body)
+                failing = failing && response.status == 503 && body["status"] == "failing"
+            }
+            slowest = max(slowest, ContinuousClock.now - asked)
+            if failing { return (ContinuousClock.now - start, slowest) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestTimeout(what: "health to say failing")
     }
 
     @Test func aServiceThatCannotListenFailsWithoutClaimingReadiness() async throws {

@@ -21,3 +21,14 @@ extension NIOThreadPool {
         }
     }
 }
+
+/// Runs blocking work (file I/O, opening a database, a blocking C call) on NIO's
+/// shared blocking thread pool and suspends until it is done, so no cooperative
+/// thread or event loop ever waits for it.
+///
+/// ```swift
+/// let bytes = try await blocking { FileManager.default.contents(atPath: path) }
+/// ```
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await NIOThreadPool.singleton.perform(body)
+}
