@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv
 
-.PHONY: deps build run test e2e systemd-test bench soak verify-units clean
+.PHONY: deps build run test load-test e2e systemd-test bench soak verify-units clean
 
 ## deps: install the Debian packages the build and tests need, when missing.
 deps:
@@ -17,11 +17,17 @@ build: deps
 run: build
 	scripts/dev-run.sh
 
-## test: every test (unit, wire, real processes, the end-to-end fault matrix, and the real-systemd test when root).
+## test: every test (unit, wire, real processes, the end-to-end fault matrix, and the real-systemd test when root),
+## then the load tests again against a release build.
 test: build
 	$(SWIFT) test
 	scripts/verify-units.sh
 	scripts/systemd-test.sh
+	scripts/release-load-test.sh
+
+## load-test: the gateway load tests against a release build of the services.
+load-test: deps
+	scripts/release-load-test.sh
 
 ## e2e: the end-to-end fault matrix alone (real processes, mami-sim).
 e2e: build

@@ -65,10 +65,17 @@ python3 scripts/bench_report.py --image "$work/image.json" "make bench (mami-ben
 cat "$work/image.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/image.md"
 
-# Gateway end to end: first token at 1 and 32 streams, memory frozen, a million-message conversation.
+# Gateway end to end: memory frozen, a million-message conversation.
 swift build -c release --product mami-gateway >&2
 mkdir -p "$work/gateway"
 "$bin/mami-bench" gateway --binaries "$bin" --directory "$work/gateway" > "$work/gateway.json"
 python3 scripts/bench_report.py --gateway "$work/gateway.json" "make bench (mami-bench gateway)" > "$work/gateway.md"
 cat "$work/gateway.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/gateway.md"
+
+# Streamed chats at 1, 32 and 256 clients: the simulator directly, Mami's OpenAI surface, Mami's native SSE, alternating.
+mkdir -p "$work/streams"
+"$bin/mami-bench" streams --binaries "$bin" --directory "$work/streams" > "$work/streams.json"
+python3 scripts/bench_report.py --streams "$work/streams.json" "make bench (mami-bench streams)" > "$work/streams.md"
+cat "$work/streams.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/streams.md"

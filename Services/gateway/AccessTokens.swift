@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import JWTKit
 import MamiCore
+import NIOConcurrencyHelpers
 
 /// The claims of an access token. Every one is checked: issuer, audience,
 /// subject, expiry, issue time, token id, and the session (refresh family).
@@ -37,6 +38,9 @@ struct AccessTokens: Sendable {
     let keys: JWTKeyCollection
     let lifetime: TimeInterval
     static let keyID = JWKIdentifier(string: "mami-ed25519")
+    /// Tokens whose signature and claims were verified, so a client's every request does not pay
+    /// for an Ed25519 verification; an entry is used only until its token expires.
+    let verified = VerifiedTokens(capacity: 10_000)
 
     static func load(stateDirectory: String, lifetime: TimeInterval) async throws -> AccessTokens {
         let path = (stateDirectory as NSString).appendingPathComponent("gateway-signing.key")
@@ -72,6 +76,33 @@ struct AccessTokens: Sendable {
 
     /// The claims of a valid token; throws for a bad signature, another algorithm, or a failed claim.
     func verify(_ token: String) async throws -> AccessClaims {
-        try await keys.verify(token, as: AccessClaims.self)
+        if let claims = verified.claims(of: token) { return claims }
+        let claims = try await keys.verify(token, as: AccessClaims.self)
+        verified.insert(claims, for: token)
+        return claims
+    }
+}
+
+/// A bounded map from verified token strings to their claims; emptied when full
+/// (tokens live 15 minutes, so a full table is mostly stale ones).
+final class VerifiedTokens: Sendable {
+    private let capacity: Int
+    private let entries = NIOLockedValueBox<[String: AccessClaims]>([:])
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// The claims of `token` if it was verified and has not expired since.
+    func claims(of token: String) -> AccessClaims? {
+        guard let claims = entries.withLockedValue({ $0[token] }), claims.exp.value > Date() else { return nil }
+        return claims
+    }
+
+    func insert(_ claims: AccessClaims, for token: String) {
+        entries.withLockedValue { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = claims
+        }
     }
 }

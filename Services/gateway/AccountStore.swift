@@ -73,6 +73,16 @@ struct AccountStore: Sendable {
         }
     }
 
+    /// The user, unless their session `family` is revoked: one read for every authenticated request.
+    func user(id: String, unlessRevoked family: String) async throws -> User? {
+        try await database.read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT id, username, role FROM users WHERE id = ? AND NOT EXISTS (SELECT 1 FROM revoked_families WHERE family_id = ?)
+                """)
+            return try Row.fetchOne(statement, arguments: [id, family]).map(Self.user)
+        }
+    }
+
     static func user(_ row: Row) -> User {
         User(id: row["id"], username: row["username"], role: User.Role(rawValue: row["role"]) ?? .user)
     }

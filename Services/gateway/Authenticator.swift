@@ -32,9 +32,7 @@ struct Authenticator: Sendable {
             return Principal(user: user, session: nil, expiresAt: nil)
         }
         guard let claims = try? await tokens.verify(token) else { throw APIError.unauthorized }
-        guard try await !accounts.isRevoked(family: claims.sid), let user = try await accounts.user(id: claims.sub.value) else {
-            throw APIError.unauthorized
-        }
+        guard let user = try await accounts.user(id: claims.sub.value, unlessRevoked: claims.sid) else { throw APIError.unauthorized }
         return Principal(user: user, session: claims.sid, expiresAt: claims.exp.value)
     }
 

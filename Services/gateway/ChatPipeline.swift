@@ -50,12 +50,13 @@ struct ChatPipeline: Sendable {
 
     // MARK: stages 1–2
 
-    func begin(user: User, conversationID: String, content: String) async throws -> ChatTurn {
+    func begin(user: User, in destination: ConversationStore.Destination, content: String) async throws -> ChatTurn {
         let text = content.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw FieldError(field: "content", problem: "must not be empty") }
         guard text.count <= Self.maxMessageCharacters else { throw FieldError(field: "content", problem: "must be at most \(Self.maxMessageCharacters) characters") }
-        guard let conversation = try await store.conversation(id: conversationID, userID: user.id) else { throw APIError.notFound("conversation") }
-        let message = try await store.addMessage(conversationID: conversation.id, role: "user", content: text)
+        guard let (conversation, message) = try await store.addUserMessage(text, userID: user.id, to: destination) else {
+            throw APIError.notFound("conversation")
+        }
         return ChatTurn(user: user, conversation: conversation, userMessage: message, answerID: UUID().uuidString.lowercased(),
                         deadline: .now + configuration.chatBudget)
     }

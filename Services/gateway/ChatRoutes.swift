@@ -17,7 +17,7 @@ struct ChatRoutes: Sendable {
         group.post("/conversations/:id/messages") { request, context in
             let user = try await authenticator.principal(request).user
             let content = try await JSONResponse.object(request, limit: bodyLimit).requireString("content")
-            let turn = try await pipeline.begin(user: user, conversationID: try context.parameters.require("id"), content: content)
+            let turn = try await pipeline.begin(user: user, in: .id(try context.parameters.require("id")), content: content)
             let streamed = request.headers[.accept]?.contains("text/event-stream") == true
             switch pipeline.route(turn) {
             case .image(let prompt):

@@ -92,18 +92,35 @@ struct ConversationStore: Sendable {
         try await database.read { db in try Self.conversation(db, id: id) }.flatMap { $0.userID == userID ? $0 : nil }
     }
 
-    /// The user's conversation with this title, created when missing. Looked up again
-    /// on the writer before creating, so concurrent first calls make one conversation.
-    func conversation(userID: String, titled title: String) async throws -> Conversation {
-        if let existing = try await database.read({ db in try Self.conversation(db, userID: userID, titled: title) }) { return existing }
-        return try await database.write { db in
-            try Self.conversation(db, userID: userID, titled: title) ?? Self.insertConversation(db, userID: userID, title: title)
+    /// Where a person's message goes: a conversation of theirs by id, or theirs with a
+    /// title, created when missing (the OpenAI surface's one conversation).
+    enum Destination: Sendable {
+        case id(String)
+        case titled(String)
+    }
+
+    /// Stores the person's message in one write: the conversation is looked up (or
+    /// created) on the writer, so concurrent first messages share one conversation.
+    /// Nil when the id names no conversation of `userID`'s.
+    func addUserMessage(_ content: String, userID: String, to destination: Destination) async throws -> (Conversation, Message)? {
+        try await database.write { db -> (Conversation, Message)? in
+            guard let conversation = try Self.conversation(db, userID: userID, destination) else { return nil }
+            let message = try Self.insertMessage(db, id: UUID().uuidString.lowercased(), conversationID: conversation.id, role: "user",
+                                                 content: content, kind: "text", jobID: nil, status: "complete", error: nil)
+            return (conversation, message)
         }
     }
 
-    private static func conversation(_ db: Database, userID: String, titled title: String) throws -> Conversation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE user_id = ? AND title = ? ORDER BY seq LIMIT 1",
-                         arguments: [userID, title]).map(Conversation.init(row:))
+    private static func conversation(_ db: Database, userID: String, _ destination: Destination) throws -> Conversation? {
+        switch destination {
+        case .id(let id):
+            let statement = try db.cachedStatement(sql: "SELECT * FROM conversations WHERE id = ? AND user_id = ?")
+            return try Row.fetchOne(statement, arguments: [id, userID]).map(Conversation.init(row:))
+        case .titled(let title):
+            let statement = try db.cachedStatement(sql: "SELECT * FROM conversations WHERE user_id = ? AND title = ? ORDER BY seq LIMIT 1")
+            return try Row.fetchOne(statement, arguments: [userID, title]).map(Conversation.init(row:))
+                ?? Self.insertConversation(db, userID: userID, title: title)
+        }
     }
 
     func list(userID: String, before cursor: Int64?, limit: Int) async throws -> [Conversation] {
@@ -131,24 +148,31 @@ struct ConversationStore: Sendable {
     /// Newest first, before `cursor` (a message's seq).
     func messages(conversationID: String, before cursor: Int64?, limit: Int) async throws -> [Message] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-                             arguments: [conversationID, cursor ?? Int64.max, limit]).map(Message.init(row:))
+            let statement = try db.cachedStatement(sql: "SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
+            return try Row.fetchAll(statement, arguments: [conversationID, cursor ?? Int64.max, limit]).map(Message.init(row:))
         }
     }
 
     func addMessage(id: String = UUID().uuidString.lowercased(), conversationID: String, role: String, content: String,
                     kind: String = "text", jobID: String? = nil, status: String = "complete", error: String? = nil) async throws -> Message {
         try await database.write { db in
-            try db.execute(sql: """
-                INSERT INTO messages (id, conversation_id, role, content, kind, job_id, status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, conversationID, role, content, kind, jobID, status, error, Self.now()])
-            try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [Self.now(), conversationID])
-            return try Self.message(db, id: id)!
+            try Self.insertMessage(db, id: id, conversationID: conversationID, role: role, content: content, kind: kind, jobID: jobID,
+                                   status: status, error: error)
         }
     }
 
+    private static func insertMessage(_ db: Database, id: String, conversationID: String, role: String, content: String, kind: String,
+                                      jobID: String?, status: String, error: String?) throws -> Message {
+        let now = Self.now()
+        try db.cachedStatement(sql: """
+            INSERT INTO messages (id, conversation_id, role, content, kind, job_id, status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, conversationID, role, content, kind, jobID, status, error, now])
+        try db.cachedStatement(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?").execute(arguments: [now, conversationID])
+        return try Self.message(db, id: id)!
+    }
+
     static func message(_ db: Database, id: String) throws -> Message? {
-        try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id]).map(Message.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM messages WHERE id = ?"), arguments: [id]).map(Message.init(row:))
     }
 
     /// The message and its conversation's owner.

@@ -62,7 +62,9 @@ struct OllamaChat: Sendable {
         }
     }
 
-    /// Reads the NDJSON lines, handing each content delta to `deliver`.
+    /// Reads the NDJSON lines, handing the content of each piece of the body to `deliver`:
+    /// the deltas of lines that arrived together go out as one, so a fast model costs
+    /// one write to the client per network read, not one per token.
     static func decode(_ parts: AsyncThrowingStream<HTTPStreamPart, any Error>, model: String, deliver: (String) -> Void) async throws {
         var status = 0
         var pending: [UInt8] = []
@@ -74,10 +76,12 @@ struct OllamaChat: Sendable {
                 case .body(let bytes) where status != 200: errorBody += bytes
                 case .body(let bytes):
                     pending += bytes
+                    var text = ""
+                    defer { if !text.isEmpty { deliver(text) } }
                     while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                         let line = Array(pending[..<newline])
                         pending.removeSubrange(...newline)
-                        if try handle(line, deliver: deliver) { return }
+                        if try handle(line, deliver: { text += $0 }) { return }
                     }
                 }
             }

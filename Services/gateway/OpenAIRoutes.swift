@@ -29,8 +29,7 @@ struct OpenAIRoutes: Sendable {
         let body = try await JSONResponse.object(request, limit: bodyLimit)
         let lines = try Self.lines(body)
         guard let last = lines.last, last.role == "user" else { throw FieldError(field: "messages", problem: "must end with a user message") }
-        let conversation = try await store.conversation(userID: user.id, titled: Self.conversationTitle)
-        let turn = try await pipeline.begin(user: user, conversationID: conversation.id, content: last.content)
+        let turn = try await pipeline.begin(user: user, in: .titled(Self.conversationTitle), content: last.content)
         let model = try body.optionalString("model") ?? pipeline.configuration.chatModel
         let client = Array(lines.dropLast())
         if body["stream"]?.boolValue == true { return stream(turn, client: client, model: model) }

@@ -7,6 +7,7 @@ import Testing
 @Suite struct ChatTests {
     @Test func aChatAnswersAndAStreamedReplyWritesMemoryExactlyOnce() async throws {
         let stack = try await Stack.start()
+        try await stack.sim.configure(tokenMs: 50)  // tokens in reads of their own: deltas that arrive together go out as one
         let session = try await stack.register("gul")
         let conversation = try await stack.conversation(session)
         let events = try await stack.chatStream(session, conversation, "I grow tomatoes on my balcony")

@@ -37,7 +37,8 @@ import Testing
             let session = try await stack.register(name)
             users.append((session, [try await stack.conversation(session), try await stack.conversation(session)]))
         }
-        let rounds = 3
+        // Each stream's chats in a row; scripts/release-load-test.sh asks for more against the release build.
+        let rounds = Int(ProcessInfo.processInfo.environment["MAMI_LOAD_ROUNDS"] ?? "") ?? 3
         let config: JSONValue = [
             "rounds": .int(Int64(rounds)), "openai": 64, "native": 64, "websockets": 8,
             "users": .array(users.map { user in

@@ -5,7 +5,10 @@ import NIOConcurrencyHelpers
 import NIOPosix
 
 /// The directory holding the built executables (beside the test bundle).
+/// Where the mami-* executables under test are: `MAMI_TEST_BINARIES` when set (make test
+/// runs the load tests again against the release build), else beside the test bundle.
 public let binaryDirectory: String = {
+    if let chosen = ProcessInfo.processInfo.environment["MAMI_TEST_BINARIES"], !chosen.isEmpty { return chosen }
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
     while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("mami-memory").path),

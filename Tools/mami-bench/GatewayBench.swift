@@ -6,15 +6,13 @@ import MamiHTTP
 import MamiWire
 
 /// The gateway with mami-sim answering instantly: time to the first streamed
-/// token through the gateway against Ollama's own (the simulator's), at 1 and 32
-/// concurrent streams; the same with the memory service frozen; and a page of 50
-/// messages by cursor in a conversation of 1 000 000.
+/// token with the memory service frozen, and a page of 50 messages by cursor in
+/// a conversation of 1 000 000. (Streams under load: ``StreamBench``.)
 struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Measure mami-gateway end to end.")
 
     @Option(help: "Directory holding the mami-* executables.") var binaries: String
     @Option(help: "A scratch directory.") var directory: String
-    @Option(help: "Streams timed per concurrency level and stream.") var requests = 40
     @Option(help: "Messages in the large conversation.") var messages = 1_000_000
 
     func run() async throws {
@@ -22,11 +20,6 @@ struct GatewayBench: AsyncParsableCommand {
         defer { stack.stop() }
         let session = try await stack.register()
         var report: [String: JSONValue] = ["mode": "gateway"]
-        for streams in [1, 32] {
-            let gateway = try await firstTokens(streams: streams) { try await stack.firstDelta(session, conversation: try await stack.conversation(session)) }
-            let direct = try await firstTokens(streams: streams) { try await stack.firstOllamaLine() }
-            report["streams_\(streams)"] = ["gateway": percentiles(gateway), "ollama_direct": percentiles(direct)]
-        }
         stack.signal("memory", SIGSTOP)
         let conversation = try await stack.conversation(session)
         var frozen: [Double] = []
@@ -35,21 +28,6 @@ struct GatewayBench: AsyncParsableCommand {
         report["memory_frozen"] = percentiles(frozen)
         report["history"] = try await history(stack, session)
         print(JSONValue.object(report).jsonText)
-    }
-
-    /// `streams` concurrent clients, each timing `requests` first tokens in a row (ms).
-    func firstTokens(streams: Int, _ measure: @escaping @Sendable () async throws -> Double) async throws -> [Double] {
-        _ = try await measure()
-        return try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<streams {
-                group.addTask {
-                    var samples: [Double] = []
-                    for _ in 0..<requests { samples.append(try await measure()) }
-                    return samples
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
     }
 
     /// A conversation of `messages` rows (written while the gateway is stopped), paged by cursor over HTTP.
@@ -196,14 +174,6 @@ final class GatewayStack: @unchecked Sendable {
                                   headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.token)"],
                                   body: (["content": .string(content)] as JSONValue).serialized(), timeout: .seconds(30))
         return try await firstChunk(request) { String(decoding: $0, as: UTF8.self).contains("event: delta") }
-    }
-
-    /// Milliseconds from sending a streamed `/api/chat` to the simulator to its first line.
-    func firstOllamaLine() async throws -> Double {
-        let body: JSONValue = ["model": "llama3.2", "messages": [["role": "user", "content": "how are you today?"]], "stream": true]
-        let request = HTTPRequest(method: "POST", url: "http://127.0.0.1:\(ollamaPort)/api/chat", headers: ["Content-Type": "application/json"],
-                                  body: body.serialized(), timeout: .seconds(30))
-        return try await firstChunk(request) { _ in true }
     }
 
     private func firstChunk(_ request: HTTPRequest, until matches: ([UInt8]) -> Bool) async throws -> Double {
