@@ -215,7 +215,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayUnitTests",
-            dependencies: ["MamiGateway"],
+            dependencies: [
+                "MamiGateway", "MamiService", "MamiCore",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             path: "Tests/GatewayUnitTests",
             swiftSettings: swiftSettings
         ),

@@ -88,15 +88,17 @@ def streams_section(path, command):
                "as real processes. Each client holds one keep-alive connection (NIO, one event loop for all clients) and sends its next "
                f"streamed chat as soon as the last one ended; the three targets alternate, {r['rounds']} rounds of {r['seconds_per_cell']:g} s each "
                "per level. First token: until the first non-empty content (simulator, OpenAI chunks) or the first `delta` event (native). "
-               "CPU per chat is the serving process's (`/proc/PID/stat`: the simulator for the direct row, the gateway for Mami's); "
+               "CPU per chat is the serving process's (`/proc/PID/stat`: the simulator for the direct row, the gateway for Mami's), "
+               "and that of every process the chat runs through (the simulator; or the simulator, gateway, memory service and image worker); "
                "resident memory is its VmRSS at the end of a round.")
     out.append("")
-    out.append("| clients | target | first token p50 / p99 | chats/s | failures | CPU per chat | resident |")
-    out.append("|---|---|---|---|---|---|---|")
+    out.append("| clients | target | first token p50 / p99 | chats/s | failures | CPU per chat | all processes' CPU per chat | resident |")
+    out.append("|---|---|---|---|---|---|---|---|")
     for c in r["cells"]:
         ft = c["first_token_ms"] or {"p50": 0, "p99": 0}
         out.append(f"| {c['streams']} | {TARGET_NAMES.get(c['target'], c['target'])} | {ft['p50']:.1f} / {ft['p99']:.1f} ms | "
-                   f"{c['chats_per_s']:.0f} | {c['failures']} | {c['cpu_ms_per_chat']:.2f} ms | {c['resident_mb']:.0f} MB |")
+                   f"{c['chats_per_s']:.0f} | {c['failures']} | {c['cpu_ms_per_chat']:.2f} ms | {c['stack_cpu_ms_per_chat']:.2f} ms | "
+                   f"{c['resident_mb']:.0f} MB |")
     out.append("")
     out.append("Peer, measured by the session that filed issue 11 (2026-11, same machine class, the same simulator, an aiohttp client): "
                "Open WebUI 0.12.4, one uvicorn worker, 32 concurrent streams: first token p50 357 ms / p99 1 206 ms, 77.7 chats/s, "

@@ -11,10 +11,11 @@ struct DependencyHealth: Sendable {
     var deadline: Duration
 
     init(environment: ServiceEnvironment, deadline: Duration) {
-        clients = [
-            .memory: environment.client(of: .memory),
-            .imageWorker: environment.client(of: .imageWorker),
-        ]
+        self.init(clients: [.memory: environment.client(of: .memory), .imageWorker: environment.client(of: .imageWorker)], deadline: deadline)
+    }
+
+    init(clients: [ServiceName: RPCClient], deadline: Duration) {
+        self.clients = clients
         self.deadline = deadline
     }
 

@@ -87,8 +87,11 @@ final class HealthResponder: ChannelDuplexHandler, RemovableChannelHandler {
     /// Goes on with what arrived while the answer was being built.
     private func resume(context: ChannelHandlerContext) {
         answering = false
+        guard !held.isEmpty else { return }
         while !answering, !held.isEmpty {
             handle(held.removeFirst(), context: context)
         }
+        // The parts passed on arrived outside a read: the next handlers deliver what they buffered when a read completes.
+        context.fireChannelReadComplete()
     }
 }

@@ -8,7 +8,8 @@ import MamiWire
 /// surface and Mami's native SSE API, alternating in one run. Each client keeps
 /// one connection and sends its next chat as soon as the last one ended.
 /// Per target and level: first-token p50/p99, chats per second, failures, the
-/// serving process's CPU per chat (from `/proc/PID/stat`) and resident memory.
+/// serving process's CPU per chat (from `/proc/PID/stat`), that of every process
+/// the chat runs through, and resident memory.
 struct StreamBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "streams", abstract: "Streamed chats at 1, 32 and 256 clients.")
 
@@ -37,6 +38,7 @@ struct StreamBench: AsyncParsableCommand {
     /// `streams` clients chatting back to back for `duration` seconds.
     func drive(_ target: StreamTarget, streams: Int, for duration: Double) async throws -> CellResult {
         let cpuBefore = cpuMilliseconds(target.pid)
+        let stackBefore = target.stack.map(cpuMilliseconds).reduce(0, +)
         let started = ContinuousClock.now
         let end = started + .milliseconds(Int(duration * 1000))
         var result = try await withThrowingTaskGroup(of: CellResult.self) { group in
@@ -47,6 +49,7 @@ struct StreamBench: AsyncParsableCommand {
         }
         result.seconds = microseconds(ContinuousClock.now - started) / 1e6
         result.cpuMilliseconds = cpuMilliseconds(target.pid) - cpuBefore
+        result.stackCPUMilliseconds = target.stack.map(cpuMilliseconds).reduce(0, +) - stackBefore
         result.residentMB = Double(residentBytes(target.pid)) / 1_048_576
         return result
     }
@@ -73,6 +76,8 @@ struct StreamTarget: Sendable {
     var port: Int
     /// The process that serves it, whose CPU and memory are read.
     var pid: Int32
+    /// Every process a chat of this target runs through (the simulator alone, or the simulator and Mami's three).
+    var stack: [Int32]
     var request: @Sendable (_ client: Int) -> StreamRequest
 
     static func all(_ stack: GatewayStack, streams: Int) async throws -> [StreamTarget] {
@@ -85,14 +90,16 @@ struct StreamTarget: Sendable {
         let ollama: JSONValue = ["model": "llama3.2", "messages": [question], "stream": true]
         let openAI: JSONValue = ["model": "llama3.2", "messages": [question], "stream": true]
         let gateway = stack.processes["gateway"]!.processIdentifier
+        let sim = stack.processes["sim"]!.processIdentifier
+        let mami = [sim] + ["gateway", "memory", "image-worker"].map { stack.processes[$0]!.processIdentifier }
         return [
-            StreamTarget(name: "simulator_direct", port: stack.ollamaPort, pid: stack.processes["sim"]!.processIdentifier) { _ in
+            StreamTarget(name: "simulator_direct", port: stack.ollamaPort, pid: sim, stack: [sim]) { _ in
                 StreamRequest(path: "/api/chat", headers: [], body: ollama.serialized(), firstToken: .nonEmptyContent)
             },
-            StreamTarget(name: "mami_openai", port: stack.port, pid: gateway) { _ in
+            StreamTarget(name: "mami_openai", port: stack.port, pid: gateway, stack: mami) { _ in
                 StreamRequest(path: "/v1/chat/completions", headers: auth, body: openAI.serialized(), firstToken: .nonEmptyContent)
             },
-            StreamTarget(name: "mami_native_sse", port: stack.port, pid: gateway) { client in
+            StreamTarget(name: "mami_native_sse", port: stack.port, pid: gateway, stack: mami) { client in
                 StreamRequest(path: "/api/v1/conversations/\(conversations[client])/messages", headers: auth + [("Accept", "text/event-stream")],
                               body: (["content": "how are you today?"] as JSONValue).serialized(), firstToken: .deltaEvent)
             },
@@ -106,6 +113,7 @@ struct CellResult: Sendable {
     var failures = 0
     var seconds = 0.0
     var cpuMilliseconds = 0.0
+    var stackCPUMilliseconds = 0.0
     var residentMB = 0.0
 
     mutating func add(_ other: CellResult) {
@@ -113,6 +121,7 @@ struct CellResult: Sendable {
         failures += other.failures
         seconds += other.seconds
         cpuMilliseconds += other.cpuMilliseconds
+        stackCPUMilliseconds += other.stackCPUMilliseconds
         residentMB = max(residentMB, other.residentMB)
     }
 
@@ -123,7 +132,8 @@ struct CellResult: Sendable {
             "target": .string(target), "streams": .int(Int64(streams)), "first_token_ms": percentiles(firstTokens),
             "chats": .int(Int64(chats)), "failures": .int(Int64(failures)),
             "chats_per_s": round2(seconds > 0 ? chats / seconds : 0),
-            "cpu_ms_per_chat": round2(chats > 0 ? cpuMilliseconds / chats : 0), "resident_mb": round2(residentMB),
+            "cpu_ms_per_chat": round2(chats > 0 ? cpuMilliseconds / chats : 0),
+            "stack_cpu_ms_per_chat": round2(chats > 0 ? stackCPUMilliseconds / chats : 0), "resident_mb": round2(residentMB),
         ]
     }
 }
