@@ -82,9 +82,7 @@ struct ChatPipeline: Sendable {
             system = ([system] + clientHistory.filter { $0.role == "system" }.map(\.content)).joined(separator: "\n\n")
             history = clientHistory.filter { $0.role != "system" }
         } else {
-            history = try await store.recent(conversationID: turn.conversation.id, limit: Self.historyTurns)
-                .filter { $0.id != turn.userMessage.id && $0.kind == "text" && $0.status == "complete" }
-                .map { ChatLine(role: $0.role, content: $0.content) }
+            history = try await store.history(conversationID: turn.conversation.id, before: turn.userMessage, limit: Self.historyTurns)
         }
         let lines = builder.build(system: system, memories: await memories, history: history,
                                   newest: ChatLine(role: "user", content: turn.userMessage.content))

@@ -201,8 +201,17 @@ struct ConversationStore: Sendable {
         }
     }
 
-    /// The newest `limit` messages, oldest first, for a prompt.
-    func recent(conversationID: String, limit: Int) async throws -> [Message] {
-        try await messages(conversationID: conversationID, before: nil, limit: limit).reversed()
+    /// The conversation's newest `limit` completed text turns before `newest`, oldest first, for a prompt:
+    /// only the two columns a prompt needs, so a long history costs little per chat.
+    func history(conversationID: String, before newest: Message, limit: Int) async throws -> [ChatLine] {
+        try await database.read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT role, content FROM messages
+                WHERE conversation_id = ? AND seq < ? AND kind = 'text' AND status = 'complete' ORDER BY seq DESC LIMIT ?
+                """)
+            return try Row.fetchAll(statement, arguments: [conversationID, newest.seq, limit]).reversed().map { row in
+                ChatLine(role: row["role"], content: row["content"])
+            }
+        }
     }
 }
