@@ -6,8 +6,8 @@ import MamiCore
 /// |---|---|
 /// | `MAMI_HTTP_ADDR` | `127.0.0.1:8080` |
 /// | `MAMI_HEALTH_PROBE_MS` | 250 (deadline of each dependency probe in `/health`) |
-/// | `MAMI_OLLAMA_URL` | `http://127.0.0.1:11434` |
-/// | `MAMI_CHAT_MODEL` | `llama3.2` |
+/// | `MAMI_LLM_API`, `MAMI_LLM_URL`, `MAMI_LLM_API_KEY`, `MAMI_OLLAMA_URL` | see ``LLMSettings`` |
+/// | `MAMI_CHAT_MODEL` | `llama3.2` (the default model; a conversation may name another) |
 /// | `MAMI_SYSTEM_PROMPT` | a short assistant persona |
 /// | `MAMI_PROMPT_TOKENS` | 4096 (prompt budget, estimated at 4 characters a token) |
 /// | `MAMI_MEMORY_BUDGET_MS` | 500 (memory recall bound, G1) |
@@ -24,7 +24,7 @@ struct GatewayConfiguration: Sendable {
     var httpHost: String
     var httpPort: Int
     var healthProbeMilliseconds: Int
-    var ollamaURL: String
+    var llm: LLMSettings
     var chatModel: String
     var systemPrompt: String
     var promptTokens: Int
@@ -44,8 +44,7 @@ struct GatewayConfiguration: Sendable {
     init(source: ConfigSource) throws {
         (httpHost, httpPort) = try Self.parseAddress(source.string("MAMI_HTTP_ADDR") ?? "127.0.0.1:8080")
         healthProbeMilliseconds = try source.int("MAMI_HEALTH_PROBE_MS", default: 250, in: 10...10_000)
-        let ollama = source.string("MAMI_OLLAMA_URL") ?? "http://127.0.0.1:11434"
-        ollamaURL = ollama.hasSuffix("/") ? String(ollama.dropLast()) : ollama
+        llm = try LLMSettings(source: source)
         chatModel = source.string("MAMI_CHAT_MODEL") ?? "llama3.2"
         systemPrompt = source.string("MAMI_SYSTEM_PROMPT") ?? Self.defaultSystemPrompt
         promptTokens = try source.int("MAMI_PROMPT_TOKENS", default: 4096, in: 256...1_000_000)

@@ -91,8 +91,7 @@ struct GatewayParts: Sendable {
         let worker = environment.client(of: .imageWorker)
         let mode = OperatingMode()
         let fanout = EventFanout()
-        let llm = OllamaChat(baseURL: configuration.ollamaURL, model: configuration.chatModel, stall: configuration.llmStall,
-                             http: HTTPClient(pool: HTTPClient.dedicatedPool(threads: configuration.llmMaxStreams)))
+        let llm = configuration.llm.engine(stall: configuration.llmStall, http: HTTPClient(pool: HTTPClient.dedicatedPool(threads: configuration.llmMaxStreams)))
         let pipeline = ChatPipeline(
             store: conversations, recall: MemoryRecall(client: memory, budget: configuration.memoryBudget, logger: environment.logger),
             builder: PromptBuilder(budgetTokens: configuration.promptTokens), llm: llm, worker: worker, mode: mode,

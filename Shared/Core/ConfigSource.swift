@@ -88,4 +88,22 @@ public struct ConfigSource: Sendable {
         }
         return .milliseconds(Int64(value * 1000))
     }
+
+    /// An `http://` or `https://` URL with a host, without a trailing slash, or `defaultValue` when unset.
+    public func url(_ key: String, default defaultValue: String? = nil) throws -> String? {
+        guard let text = string(key) ?? defaultValue else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+            throw ConfigError(key: key, problem: "'\(text)' is not an http(s) URL with a host")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    /// One of `choices` (case-insensitive), or `defaultValue` when unset.
+    public func choice<T: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: T) throws -> T where T.RawValue == String {
+        guard let text = string(key)?.lowercased() else { return defaultValue }
+        guard let value = T(rawValue: text) else {
+            throw ConfigError(key: key, problem: "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
 }

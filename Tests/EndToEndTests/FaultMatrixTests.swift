@@ -83,13 +83,14 @@ import Testing
         await stack.stop()
     }
 
-    /// Ollama hangs, has no such model, errors mid-stream: a clear error and the partial answer; others are served.
-    @Test func ollamaFaults() async throws {
-        let stack = try await Stack.start(extra: ["MAMI_LLM_STALL_S": "1"])
+    /// The LLM engine (either protocol) hangs, has no such model, errors mid-stream: a clear error and the partial answer; others are served.
+    @Test(arguments: EngineProtocol.allCases)
+    func engineFaults(_ engine: EngineProtocol) async throws {
+        let stack = try await Stack.start(extra: ["MAMI_LLM_STALL_S": "1"], engine: engine)
         let session = try await stack.register("emre")
         let conversation = try await stack.conversation(session)
         #expect(try await stack.chat(session, conversation, "before the faults").status == 200)
-        try await stack.sim.fault(["endpoint": "/api/chat", "mode": "hang", "count": 1], api: .ollama)
+        try await stack.sim.fault(["endpoint": .string(engine.chatPath), "mode": "hang", "count": 1], api: .ollama)
         async let hung = stack.chat(session, conversation, "this one hangs")
         let other = try await stack.register("other")
         #expect(try await stack.chat(other, try await stack.conversation(other), "I am served meanwhile").status == 200)
@@ -97,15 +98,19 @@ import Testing
         #expect(stalled.status == 502)
         #expect(stalled.body["error"]?["code"] == "llm_stalled")
         try await stack.sim.clearFaults()
-        try await stack.sim.fault(["endpoint": "/api/chat", "mode": "stream_error", "count": 1], api: .ollama)
+        try await stack.sim.fault(["endpoint": .string(engine.chatPath), "mode": "stream_error", "count": 1], api: .ollama)
         let broken = try await stack.chatStream(session, conversation, "one two three four")
         #expect(broken.last?.event == "error")
         #expect(broken.last?.data["message"]?["content"] == "You said:")
         let history = try await stack.json("GET", "/api/v1/conversations/\(conversation)/messages?limit=200", token: session.access).body["items"]?.arrayValue ?? []
         #expect(history.contains { $0["content"] == "before the faults" }, "an acknowledged message was lost")
         await stack.stop()
+    }
 
-        let missing = try await Stack.start(extra: ["MAMI_CHAT_MODEL": "not-pulled"])
+    /// The engine does not have the configured model: the named error, in words a person understands.
+    @Test(arguments: EngineProtocol.allCases)
+    func engineWithoutTheModel(_ engine: EngineProtocol) async throws {
+        let missing = try await Stack.start(extra: ["MAMI_CHAT_MODEL": "not-pulled"], engine: engine)
         let someone = try await missing.register("fatma")
         let answer = try await missing.chat(someone, try await missing.conversation(someone), "hello")
         #expect(answer.body["error"]?["code"] == "model_not_found")

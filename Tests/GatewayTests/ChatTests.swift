@@ -46,18 +46,19 @@ import Testing
         await stack.stop()
     }
 
-    @Test func llmFailuresBecomeClearErrorsAndKeepThePartialAnswer() async throws {
-        let stack = try await Stack.start()
+    @Test(arguments: EngineProtocol.allCases)
+    func llmFailuresBecomeClearErrorsAndKeepThePartialAnswer(_ engine: EngineProtocol) async throws {
+        let stack = try await Stack.start(engine: engine)
         let session = try await stack.register("ilke")
         let conversation = try await stack.conversation(session)
-        try await stack.sim.fault(["endpoint": "/api/chat", "mode": "stream_error", "count": 1], api: .ollama)
+        try await stack.sim.fault(["endpoint": .string(engine.chatPath), "mode": "stream_error", "count": 1], api: .ollama)
         let events = try await stack.chatStream(session, conversation, "one two three four five")
         #expect(events.last?.event == "error")
         #expect(events.last?.data["error"]?["code"] == "llm_error")
         #expect(events.last?.data["message"]?["content"] == "You said:", "the partial answer is kept")
         #expect(events.last?.data["message"]?["status"] == "failed")
 
-        try await stack.sim.fault(["endpoint": "/api/chat", "mode": "error", "count": 1], api: .ollama)
+        try await stack.sim.fault(["endpoint": .string(engine.chatPath), "mode": "error", "count": 1], api: .ollama)
         let failed = try await stack.chat(session, conversation, "again")
         #expect(failed.status == 502)
         #expect(failed.body["error"]?["code"] == "llm_error")
@@ -68,8 +69,9 @@ import Testing
         await stack.stop()
     }
 
-    @Test func anUnknownModelAndAnUnreachableLLMAreNamed() async throws {
-        let stack = try await Stack.start(extra: ["MAMI_CHAT_MODEL": "no-such-model"])
+    @Test(arguments: EngineProtocol.allCases)
+    func anUnknownModelAndAnUnreachableLLMAreNamed(_ engine: EngineProtocol) async throws {
+        let stack = try await Stack.start(extra: ["MAMI_CHAT_MODEL": "no-such-model"], engine: engine)
         let session = try await stack.register("jale")
         let conversation = try await stack.conversation(session)
         let missing = try await stack.chat(session, conversation, "hello")
@@ -139,8 +141,9 @@ import Testing
     }
 
     /// A client that leaves mid-stream stops the answer; what was said is stored.
-    @Test func aClientThatLeavesMidStreamKeepsWhatWasSaid() async throws {
-        let stack = try await Stack.start()
+    @Test(arguments: EngineProtocol.allCases)
+    func aClientThatLeavesMidStreamKeepsWhatWasSaid(_ engine: EngineProtocol) async throws {
+        let stack = try await Stack.start(engine: engine)
         try await stack.sim.configure(tokenMs: 300)
         let session = try await stack.register("yasar")
         let conversation = try await stack.conversation(session)

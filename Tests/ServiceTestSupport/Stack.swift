@@ -17,20 +17,21 @@ public final class Stack: @unchecked Sendable {
     static let serviceNames = ["memory", "image-worker", "gateway"]
 
     /// Starts the stack once one of ``TestSlots/stacks`` is free; the slot is given back when the stack is released.
-    public static func start(extra: [String: String] = [:], stepMs: Int = 5) async throws -> Stack {
+    /// - Parameter engine: the protocol the gateway speaks to the simulated LLM.
+    public static func start(extra: [String: String] = [:], stepMs: Int = 5, engine: EngineProtocol = .ollama) async throws -> Stack {
         await TestSlots.stacks.acquire()
         do {
-            return try await launchAll(extra: extra, stepMs: stepMs)
+            return try await launchAll(extra: extra, stepMs: stepMs, engine: engine)
         } catch {
             await TestSlots.stacks.release()
             throw error
         }
     }
 
-    private static func launchAll(extra: [String: String], stepMs: Int) async throws -> Stack {
+    private static func launchAll(extra: [String: String], stepMs: Int, engine: EngineProtocol) async throws -> Stack {
         let directory = try makeScratchDirectory()
         let sim = try await SimProcess(directory: directory, stepMs: stepMs, tokenMs: 2)
-        let stack = Stack(directory: directory, sim: sim, port: freeLoopbackPort(), extra: extra)
+        let stack = Stack(directory: directory, sim: sim, port: freeLoopbackPort(), extra: engine.settings(sim).merging(extra) { $1 })
         for name in serviceNames { try stack.launch(name) }
         try await stack.waitUntilServing()
         return stack
@@ -227,4 +228,18 @@ public struct TestTimeout: Error, CustomStringConvertible {
     public var what: String
     public init(what: String) { self.what = what }
     public var description: String { "timed out waiting for \(what)" }
+}
+
+/// The two protocols the gateway speaks to an LLM engine; mami-sim serves both on its Ollama port.
+public enum EngineProtocol: String, CaseIterable, Sendable, CustomStringConvertible {
+    case ollama, openai
+
+    /// The simulator's chat endpoint in this protocol (for faults and the call log).
+    public var chatPath: String { self == .ollama ? "/api/chat" : "/v1/chat/completions" }
+
+    public var description: String { rawValue }
+
+    func settings(_ sim: SimProcess) -> [String: String] {
+        self == .ollama ? [:] : ["MAMI_LLM_API": "openai", "MAMI_LLM_URL": sim.ollamaURL]
+    }
 }

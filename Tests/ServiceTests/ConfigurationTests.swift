@@ -49,4 +49,16 @@ import Testing
         #expect(try await gateway.waitForExit() == 78)
         #expect(gateway.log.contains("MAMI_HTTP_ADDR"))
     }
+
+    /// The LLM engine's settings: an unknown protocol, a URL that does not parse, openai without a URL.
+    @Test(arguments: [
+        ["MAMI_LLM_API": "foo"], ["MAMI_LLM_URL": "not a url"], ["MAMI_OLLAMA_URL": "ftp://ollama"], ["MAMI_LLM_API": "openai"],
+    ])
+    func badEngineSettingsExitWith78NamingTheVariable(_ settings: [String: String]) async throws {
+        let directory = try makeScratchDirectory()
+        let gateway = try ServiceProcess("mami-gateway", environment: serviceEnvironment(directory, extra: settings), logPath: "\(directory)/gateway.log")
+        #expect(try await gateway.waitForExit() == 78)
+        let named = settings["MAMI_LLM_API"] == "openai" ? "MAMI_LLM_URL" : settings.keys.first!
+        #expect(gateway.log.contains(named), "\(gateway.log)")
+    }
 }

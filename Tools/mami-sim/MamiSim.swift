@@ -39,14 +39,18 @@ struct MamiSim: AsyncParsableCommand {
         var services: [any Service] = []
         if forgePort != 0 {
             let forge = ForgeSimulator(checkpoints: list(checkpoints), control: control)
-            let router = router(control, service: "forge", errorBody: ForgeRoutes.errorBody)
+            let router = router(control, service: "forge") { _, message in ForgeRoutes.errorBody(message) }
             ForgeRoutes.add(to: router, forge: forge)
             services.append(application(router, port: forgePort, name: "forge", logger: logger))
         }
         if ollamaPort != 0 {
             let ollama = OllamaSimulator(models: list(models))
-            let router = router(control, service: "ollama", errorBody: OllamaRoutes.errorBody)
+            // Ollama serves the OpenAI protocol under /v1 too; so does the simulator.
+            let router = router(control, service: "ollama") { path, message in
+                path.hasPrefix("/v1/") ? OpenAISimRoutes.errorBody(message) : OllamaRoutes.errorBody(message)
+            }
             OllamaRoutes.add(to: router, ollama: ollama, control: control)
+            OpenAISimRoutes.add(to: router, ollama: ollama, control: control)
             services.append(application(router, port: ollamaPort, name: "ollama", logger: logger))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -57,7 +61,8 @@ struct MamiSim: AsyncParsableCommand {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    private func router(_ control: SimControl, service: String, errorBody: @escaping @Sendable (String) -> JSONValue) -> Router<SimContext> {
+    private func router(_ control: SimControl, service: String,
+                        errorBody: @escaping @Sendable (_ path: String, _ message: String) -> JSONValue) -> Router<SimContext> {
         let router = Router(context: SimContext.self)
         router.add(middleware: SimMiddleware(control: control, service: service, errorBody: errorBody))
         router.addControlRoutes(control)

@@ -18,7 +18,8 @@ struct SimMiddleware: RouterMiddleware {
     typealias Context = SimContext
     let control: SimControl
     let service: String
-    let errorBody: @Sendable (String) -> JSONValue
+    /// The error body of a simulated failure, in the shape of the protocol of `path`.
+    let errorBody: @Sendable (_ path: String, _ message: String) -> JSONValue
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
@@ -42,7 +43,7 @@ struct SimMiddleware: RouterMiddleware {
             try await Task.sleep(for: fault.delay)
             return try await next(request, context)
         case .error:
-            return SimResponse.json(errorBody("simulated failure of \(request.uri.path)"), status: .internalServerError)
+            return SimResponse.json(errorBody(request.uri.path, "simulated failure of \(request.uri.path)"), status: .internalServerError)
         case .drop:
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "{\"images\": [\"iVBOR"))

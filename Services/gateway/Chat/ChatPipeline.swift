@@ -39,7 +39,7 @@ struct ChatPipeline: Sendable {
     var store: ConversationStore
     var recall: MemoryRecall
     var builder: PromptBuilder
-    var llm: OllamaChat
+    var llm: any ChatEngine
     var worker: RPCClient
     var mode: OperatingMode
     var configuration: GatewayConfiguration
@@ -108,7 +108,7 @@ struct ChatPipeline: Sendable {
     func answer(_ turn: ChatTurn, lines: [ChatLine], deliver: (String) async throws -> Void) async -> ChatOutcome {
         var text = ""
         do {
-            for try await delta in llm.stream(lines, timeout: turn.remaining) {
+            for try await delta in llm.stream(lines, model: configuration.chatModel, timeout: turn.remaining) {
                 text += delta
                 do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true) }
             }

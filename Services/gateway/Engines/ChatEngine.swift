@@ -1,0 +1,48 @@
+import MamiCore
+
+/// What the chat pipeline asks of an LLM engine. Two protocols implement it
+/// (``OllamaEngine``, ``OpenAIEngine``); nothing above this interface knows which.
+protocol ChatEngine: Sendable {
+    /// Streams the answer to `lines` from `model`, piece by piece as the engine sends it.
+    /// The stream ends when the answer is complete and throws an ``LLMError`` when it
+    /// cannot be; ending the iteration (or cancelling the consumer) stops the engine's call.
+    func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error>
+
+    /// The names of the models the engine serves now.
+    func models(timeout: Duration) async throws -> [String]
+}
+
+/// Why the LLM did not finish an answer; each becomes a clear message to the person.
+struct LLMError: Error, Sendable, CustomStringConvertible {
+    enum Kind: String, Sendable {
+        case modelNotFound = "model_not_found"
+        case unreachable = "llm_unreachable"
+        case stalled = "llm_stalled"
+        case contextExceeded = "llm_context_exceeded"
+        case failed = "llm_error"
+    }
+
+    var kind: Kind
+    var detail: String
+
+    var userMessage: String {
+        switch kind {
+        case .modelNotFound: return "The language model is not installed on the server (\(detail))."
+        case .unreachable: return "The language model is not reachable right now. Please try again shortly."
+        case .stalled: return "The language model stopped answering mid-reply."
+        case .contextExceeded:
+            return "The conversation is longer than the language model can read at once (\(detail)). Start a new conversation or send a shorter message."
+        case .failed: return "The language model reported an error: \(detail)"
+        }
+    }
+
+    var description: String { "\(kind.rawValue): \(detail)" }
+}
+
+/// One chat turn for an engine.
+struct ChatLine: Sendable, Equatable {
+    var role: String
+    var content: String
+
+    var json: JSONValue { ["role": .string(role), "content": .string(content)] }
+}
