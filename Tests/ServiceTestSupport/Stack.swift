@@ -165,8 +165,7 @@ public enum SSEParser {
 
 /// Runs one of the Python client scripts with the project's .venv (scripts/install-python-tools.sh).
 public func runPython(_ script: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-    var root = URL(fileURLWithPath: #filePath)
-    while !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { root.deleteLastPathComponent() }
+    let root = URL(fileURLWithPath: projectRoot())
     let python = root.appendingPathComponent(".venv/bin/python").path
     guard FileManager.default.isExecutableFile(atPath: python) else {
         throw RPCError(.unavailable, "\(python) is missing: run scripts/install-python-tools.sh (make deps does)")

@@ -7,12 +7,14 @@ import MamiHTTP
 struct OllamaEngine: ChatEngine {
     var baseURL: String
     var stall: Duration
+    var maxTokens: Int?
     var http: HTTPClient
 
     func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error> {
-        let body: JSONValue = ["model": .string(model), "messages": .array(lines.map(\.json)), "stream": true]
+        var body: [String: JSONValue] = ["model": .string(model), "messages": .array(lines.map(\.json)), "stream": true]
+        if let maxTokens { body["options"] = ["num_predict": .int(Int64(maxTokens))] }
         let request = HTTPRequest(method: "POST", url: baseURL + "/api/chat", headers: ["Content-Type": "application/json"],
-                                  body: body.serialized(), timeout: timeout, stallTimeout: stall)
+                                  body: JSONValue.object(body).serialized(), timeout: timeout, stallTimeout: stall)
         return EngineStream(http: http, line: Self.line, refusal: { status, body in Self.refusal(status, body, model: model) }).stream(request)
     }
 

@@ -11,6 +11,7 @@ struct OpenAIEngine: ChatEngine {
     var baseURL: String
     var apiKey: String?
     var stall: Duration
+    var maxTokens: Int?
     var http: HTTPClient
 
     var headers: [String: String] {
@@ -20,9 +21,10 @@ struct OpenAIEngine: ChatEngine {
     }
 
     func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error> {
-        let body: JSONValue = ["model": .string(model), "messages": .array(lines.map(\.json)), "stream": true]
+        var body: [String: JSONValue] = ["model": .string(model), "messages": .array(lines.map(\.json)), "stream": true]
+        if let maxTokens { body["max_tokens"] = .int(Int64(maxTokens)) }
         let request = HTTPRequest(method: "POST", url: baseURL + "/v1/chat/completions", headers: headers,
-                                  body: body.serialized(), timeout: timeout, stallTimeout: stall)
+                                  body: JSONValue.object(body).serialized(), timeout: timeout, stallTimeout: stall)
         return EngineStream(http: http, line: Self.line, refusal: { status, body in Self.refusal(status, body, model: model) }).stream(request)
     }
 
