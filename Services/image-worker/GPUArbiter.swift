@@ -5,6 +5,10 @@ import MamiCore
 /// (Ollama) or Forge with a checkpoint. Transitions run one at a time, each
 /// once: a run of image jobs unloads the LLM before the first and never again.
 /// The LLM is granted between image jobs, never during one.
+///
+/// An engine other than Ollama (the OpenAI protocol) cannot be told to leave the
+/// GPU: its residency is "unmanaged", nothing waits on it, and only Forge's
+/// checkpoints are switched.
 actor GPUArbiter {
     enum Residency: Sendable, Equatable {
         case unknown
@@ -27,11 +31,12 @@ actor GPUArbiter {
     private(set) var transitions = 0
     private var transitioning = false
     private var transitionQueue: [CheckedContinuation<Void, Never>] = []
-    private let ollama: OllamaResidency
+    /// Nil when the LLM engine is not Ollama: the LLM's residency is unmanaged.
+    private let ollama: OllamaResidency?
     private let forge: ForgeClient
     private let logger: Logger
 
-    init(ollama: OllamaResidency, forge: ForgeClient, logger: Logger) {
+    init(ollama: OllamaResidency?, forge: ForgeClient, logger: Logger) {
         self.ollama = ollama
         self.forge = forge
         self.logger = logger
@@ -80,6 +85,7 @@ actor GPUArbiter {
     /// Waits until no image job runs, then records the LLM as resident (Ollama loads it on use).
     /// Cancelled (the caller's deadline) while waiting: throws `CancellationError`.
     func acquireLLM() async throws {
+        guard ollama != nil else { return }  // unmanaged: waiting would gain the LLM nothing
         guard imageJobRunning else {
             residency = .llm
             return
@@ -121,6 +127,7 @@ actor GPUArbiter {
 
     /// An unreachable Ollama holds no VRAM worth waiting for: the job goes on, with a warning.
     private func unloadLLM() async {
+        guard let ollama else { return }
         do {
             let unloaded = try await ollama.unloadAll()
             logger.info("LLM made non-resident", metadata: ["models": "\(unloaded)"])
@@ -130,7 +137,7 @@ actor GPUArbiter {
     }
 
     var json: JSONValue {
-        var members: [String: JSONValue] = ["resident": .string(residency.name), "transitions": .int(Int64(transitions)),
+        var members: [String: JSONValue] = ["resident": .string(ollama == nil ? "unmanaged" : residency.name), "transitions": .int(Int64(transitions)),
                                             "llm_waiters": .int(Int64(llmWaiters.count)), "image_job_running": .bool(imageJobRunning)]
         if case .image(let checkpoint) = residency { members["checkpoint"] = checkpoint.map(JSONValue.string) ?? .null }
         return .object(members)

@@ -6,7 +6,7 @@ import MamiCore
 /// |---|---|
 /// | `MAMI_FORGE_URL` | `http://127.0.0.1:7860` |
 /// | `MAMI_FORGE_AUTH` | unset; `user:password` for Forge's `--api-auth` |
-/// | `MAMI_OLLAMA_URL` | `http://127.0.0.1:11434` (made non-resident before image work) |
+/// | `MAMI_LLM_API`, `MAMI_LLM_URL`, `MAMI_OLLAMA_URL` | see ``LLMSettings``: an Ollama engine is made non-resident before image work; another is unmanaged |
 /// | `MAMI_IMAGE_MODEL` | unset: Forge's current checkpoint; set: the default checkpoint of jobs |
 /// | `MAMI_IMAGE_STALL_S` | 30 (a job whose progress does not advance this long is stuck) |
 /// | `MAMI_IMAGE_DEADLINE_S` | 300 (a job's whole budget, retries included) |
@@ -18,7 +18,8 @@ import MamiCore
 struct ImageConfiguration: Sendable {
     var forgeURL: String
     var forgeAuth: String?
-    var ollamaURL: String
+    /// Where Ollama is, when the LLM engine is Ollama; nil: the LLM's GPU residency is unmanaged.
+    var ollamaURL: String?
     var defaultModel: String?
     var stallTime: Duration
     var deadline: Duration
@@ -31,7 +32,8 @@ struct ImageConfiguration: Sendable {
     init(source: ConfigSource) throws {
         forgeURL = Self.trimmed(source.string("MAMI_FORGE_URL") ?? "http://127.0.0.1:7860")
         forgeAuth = source.string("MAMI_FORGE_AUTH")
-        ollamaURL = Self.trimmed(source.string("MAMI_OLLAMA_URL") ?? "http://127.0.0.1:11434")
+        let llm = try LLMSettings(source: source)
+        ollamaURL = llm.api == .ollama ? llm.url : nil
         defaultModel = source.string("MAMI_IMAGE_MODEL")
         stallTime = try source.seconds("MAMI_IMAGE_STALL_S", default: 30, in: 0.1...3600)
         deadline = try source.seconds("MAMI_IMAGE_DEADLINE_S", default: 300, in: 0.5...86_400)

@@ -29,6 +29,9 @@ enum ImageWorkerService {
 
     static func makeParts(_ environment: ServiceEnvironment) async throws -> WorkerParts {
         let configuration = try ImageConfiguration(source: environment.source)
+        if configuration.ollamaURL == nil {
+            environment.logger.notice("the LLM engine is not Ollama: it cannot be asked to leave the GPU, so its residency is unmanaged")
+        }
         let images = (environment.configuration.stateDirectory as NSString).appendingPathComponent("images")
         let placeholders = try await blocking {
             try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
@@ -42,7 +45,7 @@ enum ImageWorkerService {
         return WorkerParts(
             configuration: configuration, store: store,
             hub: EventHub(store: store, defaultEstimate: configuration.defaultEstimate.seconds),
-            arbiter: GPUArbiter(ollama: OllamaResidency(baseURL: configuration.ollamaURL, http: http), forge: forge, logger: environment.logger),
+            arbiter: GPUArbiter(ollama: configuration.ollamaURL.map { OllamaResidency(baseURL: $0, http: http) }, forge: forge, logger: environment.logger),
             forge: forge, catalog: ModelCatalog(forge: forge),
             breaker: CircuitBreaker(threshold: configuration.breakerFailures, openTime: configuration.breakerOpenTime),
             placeholders: placeholders, imagesDirectory: images, logger: environment.logger)

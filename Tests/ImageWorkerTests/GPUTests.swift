@@ -46,4 +46,21 @@ import Testing
         #expect(await worker.error(of: "gpu.acquire", ["mode": "disk"])?.code == .invalidParams)
         await worker.stop()
     }
+
+    /// An engine spoken to through the OpenAI protocol cannot be unloaded: the worker says so, never
+    /// calls Ollama's residency API, and neither a job nor a chat's GPU request waits on it.
+    @Test func anEngineThatCannotUnloadIsUnmanagedAndBlocksNothing() async throws {
+        let worker = try await WorkerProcess.start(stepMs: 20, extra: ["MAMI_LLM_API": "openai", "MAMI_LLM_URL": "http://127.0.0.1:9"])
+        #expect(try await worker.stats()["gpu"]?["resident"] == "unmanaged")
+        let id = try await worker.submit("long", steps: 50)["id"]!.stringValue!
+        try await worker.waitForJob(id) { $0["status"] == "running" }
+        let granted = try await worker.call("gpu.acquire", ["mode": "llm"], timeout: .milliseconds(500))
+        #expect(granted["granted"] == true, "a chat does not wait for the job to end")
+        #expect(try await worker.job(id)["status"] == "running")
+        #expect(try await worker.waitForEnd(id)["status"] == "succeeded")
+        #expect(try await worker.sim.calls(to: "/api/ps").isEmpty)
+        #expect(try await worker.sim.calls(to: "/api/generate").isEmpty)
+        #expect(try await worker.stats()["gpu"]?["resident"] == "unmanaged")
+        await worker.stop()
+    }
 }
