@@ -73,6 +73,10 @@ enum GatewayMigrations {
                 CREATE INDEX messages_open_jobs ON messages (status) WHERE kind = 'image' AND status IN ('queued', 'running');
                 """)
         }
+        migrator.registerMigration("0004_conversation_model") { db in
+            // NULL: the gateway's default model (MAMI_CHAT_MODEL).
+            try db.execute(sql: "ALTER TABLE conversations ADD COLUMN model TEXT")
+        }
         return migrator
     }
 }

@@ -95,7 +95,8 @@ struct GatewayParts: Sendable {
                                            http: HTTPClient(pool: HTTPClient.dedicatedPool(threads: configuration.llmMaxStreams)))
         let pipeline = ChatPipeline(
             store: conversations, recall: MemoryRecall(client: memory, budget: configuration.memoryBudget, logger: environment.logger),
-            builder: PromptBuilder(budgetTokens: configuration.promptTokens), llm: llm, worker: worker, mode: mode,
+            builder: PromptBuilder(budgetTokens: configuration.promptTokens), llm: llm,
+            models: EngineModels(engine: llm, defaultModel: configuration.chatModel), worker: worker, mode: mode,
             configuration: configuration, logger: environment.logger)
         return GatewayParts(
             configuration: configuration, environment: environment, accounts: accounts, conversations: conversations,
@@ -123,7 +124,13 @@ struct GatewayParts: Sendable {
         AuthRoutes(accounts: accounts, tokens: authenticator.tokens, hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)),
                    authenticator: authenticator,
                    limiter: RateLimiter(limit: configuration.authAttemptsPerMinute, window: 60), bodyLimit: limit).add(to: api)
-        ConversationRoutes(store: conversations, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        ConversationRoutes(store: conversations, models: pipeline.models, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        api.get("/models") { request, _ in
+            _ = try await authenticator.principal(request)
+            do { return JSONResponse.make(try await pipeline.models.listJSON()) } catch {
+                throw APIError(.serviceUnavailable, LLMError.Kind.unreachable.rawValue, "the language model cannot be asked which models it has")
+            }
+        }
         ChatRoutes(pipeline: pipeline, images: images, authenticator: authenticator, bodyLimit: limit).add(to: api)
         ImageRoutes(requester: images, store: conversations, worker: worker, authenticator: authenticator, bodyLimit: limit).add(to: api)
         MemoryRoutes(memory: memory, authenticator: authenticator, bodyLimit: limit).add(to: api)

@@ -77,9 +77,34 @@ import Testing
         let missing = try await stack.chat(session, conversation, "hello")
         #expect(missing.status == 502)
         #expect(missing.body["error"]?["code"] == "model_not_found")
+        let served = try await stack.json("POST", "/api/v1/conversations", ["title": "served", "model": "all-minilm"], token: session.access)
         await stack.sim.stop()
-        let unreachable = try await stack.chat(session, conversation, "hello again")
+        let unreachable = try await stack.chat(session, served.body["id"]?.stringValue ?? "", "hello again")
         #expect(unreachable.body["error"]?["code"] == "llm_unreachable")
+        await stack.stop()
+    }
+
+    /// A conversation names its model: validated against what the engine serves, and used.
+    @Test(arguments: EngineProtocol.allCases)
+    func aConversationsModelIsValidatedAndUsed(_ engine: EngineProtocol) async throws {
+        let stack = try await Stack.start(engine: engine)
+        let session = try await stack.register("kerem")
+        let models = try await stack.json("GET", "/api/v1/models", token: session.access).body
+        #expect(models["default"] == "llama3.2")
+        #expect(models["items"]?.arrayValue?.contains(["id": "llama3.2:latest", "default": true]) == true, "\(models)")
+        let unknown = try await stack.json("POST", "/api/v1/conversations", ["title": "x", "model": "gpt-9"], token: session.access)
+        #expect(unknown.status == 400)
+        #expect(unknown.body["error"]?["field"] == "model")
+        let created = try await stack.json("POST", "/api/v1/conversations", ["title": "small", "model": "all-minilm"], token: session.access)
+        #expect(created.status == 201)
+        #expect(created.body["model"] == "all-minilm:latest")
+        let conversation = try #require(created.body["id"]?.stringValue)
+        #expect(try await stack.chat(session, conversation, "which model answers?").status == 200)
+        #expect(try await stack.sim.calls(to: engine.chatPath).last?["body"]?["model"] == "all-minilm:latest")
+        let reset = try await stack.json("PATCH", "/api/v1/conversations/\(conversation)", ["model": nil], token: session.access)
+        #expect(reset.body["model"] == .null)
+        #expect(try await stack.chat(session, conversation, "and now?").status == 200)
+        #expect(try await stack.sim.calls(to: engine.chatPath).last?["body"]?["model"] == "llama3.2")
         await stack.stop()
     }
 

@@ -59,6 +59,21 @@ import Testing
         await engine.stop()
     }
 
+    /// llama.cpp answers whatever model a request names; the gateway checks the name against the engine's list.
+    @Test func aModelTheEngineDoesNotServeIsNamed() async throws {
+        let directory = try makeScratchDirectory()
+        let engine = try await LLMServerProcess(directory: directory)
+        let stack = try await Stack.start(extra: engine.settings(maxTokens: 8).merging(["MAMI_CHAT_MODEL": "llama3.2"]) { $1 })
+        let session = try await stack.register("hale")
+        let answer = try await stack.chat(session, try await stack.conversation(session), "hello")
+        #expect(answer.status == 502)
+        #expect(answer.body["error"]?["code"] == "model_not_found", "\(answer.body)")
+        let models = try await stack.json("GET", "/api/v1/models", token: session.access).body
+        #expect(models["items"] == [["id": .string(LLMServerProcess.model), "default": false]])
+        await stack.stop()
+        await engine.stop()
+    }
+
     /// The engine dies mid-answer: the named error with the partial answer kept; chat works again once it is back.
     @Test func anEngineKilledMidStreamIsNamedAndChatRecovers() async throws {
         let directory = try makeScratchDirectory()

@@ -11,6 +11,8 @@ struct ChatTurn: Sendable {
     var userMessage: Message
     /// The id the answer will have: known from the start (I1), used as the memory write's key (G4).
     var answerID: String
+    /// The model that answers: the conversation's, else the default.
+    var model: String
     var deadline: ContinuousClock.Instant
 
     var remaining: Duration { max(.zero, deadline - .now) }
@@ -40,6 +42,7 @@ struct ChatPipeline: Sendable {
     var recall: MemoryRecall
     var builder: PromptBuilder
     var llm: any ChatEngine
+    var models: EngineModels
     var worker: RPCClient
     var mode: OperatingMode
     var configuration: GatewayConfiguration
@@ -58,7 +61,7 @@ struct ChatPipeline: Sendable {
             throw APIError.notFound("conversation")
         }
         return ChatTurn(user: user, conversation: conversation, userMessage: message, answerID: UUID().uuidString.lowercased(),
-                        deadline: .now + configuration.chatBudget)
+                        model: conversation.model ?? configuration.chatModel, deadline: .now + configuration.chatBudget)
     }
 
     // MARK: stage 3
@@ -108,7 +111,8 @@ struct ChatPipeline: Sendable {
     func answer(_ turn: ChatTurn, lines: [ChatLine], deliver: (String) async throws -> Void) async -> ChatOutcome {
         var text = ""
         do {
-            for try await delta in llm.stream(lines, model: configuration.chatModel, timeout: turn.remaining) {
+            try await models.check(turn.model)
+            for try await delta in llm.stream(lines, model: turn.model, timeout: turn.remaining) {
                 text += delta
                 do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true) }
             }

@@ -17,9 +17,11 @@ struct OpenAIRoutes: Sendable {
     func add(to router: Router<GatewayContext>) {
         router.get("/v1/models") { request, _ in
             _ = try await authenticator.principal(request)
-            return JSONResponse.make(["object": "list", "data": [
-                ["id": .string(pipeline.configuration.chatModel), "object": "model", "created": 0, "owned_by": "mami"],
-            ]])
+            let names: [String]
+            do { names = try await pipeline.models.names() } catch {
+                return JSONResponse.make(Self.error(LLMError(kind: .unreachable, detail: "\(error)")), status: .serviceUnavailable)
+            }
+            return JSONResponse.make(["object": "list", "data": .array(names.map { ["id": .string($0), "object": "model", "created": 0, "owned_by": "mami"] })])
         }
         router.post("/v1/chat/completions") { request, _ in try await complete(request) }
     }
@@ -29,8 +31,10 @@ struct OpenAIRoutes: Sendable {
         let body = try await JSONResponse.object(request, limit: bodyLimit)
         let lines = try Self.lines(body)
         guard let last = lines.last, last.role == "user" else { throw FieldError(field: "messages", problem: "must end with a user message") }
-        let turn = try await pipeline.begin(user: user, in: .titled(Self.conversationTitle), content: last.content)
-        let model = try body.optionalString("model") ?? pipeline.configuration.chatModel
+        var turn = try await pipeline.begin(user: user, in: .titled(Self.conversationTitle), content: last.content)
+        // Clients often send a placeholder model name: one the engine serves is used, any other means the default.
+        if let asked = try body.optionalString("model"), let served = try? await pipeline.models.resolve(asked) { turn.model = served }
+        let model = turn.model
         let client = Array(lines.dropLast())
         if body["stream"]?.boolValue == true { return stream(turn, client: client, model: model) }
         return try await whole(turn, client: client, model: model)
@@ -61,10 +65,7 @@ struct OpenAIRoutes: Sendable {
         if pipeline.mode.isDegraded { return JSONResponse.make(completion(turn, text: try await pipeline.degradedAnswer(turn).content, model: model)) }
         let outcome = await pipeline.answer(turn, lines: try await pipeline.prepare(turn, clientHistory: client)) { _ in }
         _ = try await pipeline.finish(turn, outcome)
-        if let error = outcome.error {
-            return JSONResponse.make(["error": ["message": .string(error.userMessage), "type": "server_error", "param": nil, "code": .string(error.kind.rawValue)]],
-                                     status: .badGateway)
-        }
+        if let error = outcome.error { return JSONResponse.make(Self.error(error), status: .badGateway) }
         return JSONResponse.make(completion(turn, text: outcome.text, model: model))
     }
 
@@ -81,14 +82,17 @@ struct OpenAIRoutes: Sendable {
                     try await writer.send(nil, chunk.make(["content": .string(delta)], finish: nil))
                 }
                 _ = try await pipeline.finish(turn, outcome)
-                if let error = outcome.error {
-                    try await writer.send(nil, ["error": ["message": .string(error.userMessage), "type": "server_error", "code": .string(error.kind.rawValue)]])
-                }
+                if let error = outcome.error { try await writer.send(nil, Self.error(error)) }
                 guard !outcome.disconnected else { return }
             }
             try await writer.send(nil, chunk.make([:], finish: "stop"))
             try await writer.sendRaw("data: [DONE]\n\n")
         }
+    }
+
+    /// An ``LLMError`` in the OpenAI error shape.
+    static func error(_ error: LLMError) -> JSONValue {
+        ["error": ["message": .string(error.userMessage), "type": "server_error", "param": nil, "code": .string(error.kind.rawValue)]]
     }
 
     func completion(_ turn: ChatTurn, text: String, model: String) -> JSONValue {

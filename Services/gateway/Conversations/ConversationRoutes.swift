@@ -5,6 +5,7 @@ import MamiCore
 /// Another user's conversation answers 404, as an absent one does.
 struct ConversationRoutes: Sendable {
     var store: ConversationStore
+    var models: EngineModels
     var authenticator: Authenticator
     var bodyLimit: Int
 
@@ -12,7 +13,8 @@ struct ConversationRoutes: Sendable {
         group.post("/conversations") { request, _ in
             let user = try await authenticator.principal(request).user
             let body = try await JSONResponse.object(request, limit: bodyLimit)
-            let conversation = try await store.create(userID: user.id, title: try Self.title(body) ?? "New conversation")
+            let model = try await self.model(body) ?? nil
+            let conversation = try await store.create(userID: user.id, title: try Self.title(body) ?? "New conversation", model: model)
             return JSONResponse.make(conversation.json, status: .created)
         }
         group.get("/conversations") { request, _ in
@@ -23,11 +25,13 @@ struct ConversationRoutes: Sendable {
         }
         group.patch("/conversations/:id") { request, context in
             let user = try await authenticator.principal(request).user
-            guard let title = try Self.title(try await JSONResponse.object(request, limit: bodyLimit)) else {
-                throw FieldError(field: "title", problem: "is required")
+            let body = try await JSONResponse.object(request, limit: bodyLimit)
+            let (title, model) = (try Self.title(body), try await self.model(body))
+            guard title != nil || model != nil else { throw FieldError(field: "title", problem: "or model is required") }
+            guard let updated = try await store.update(id: try Self.id(context), userID: user.id, title: title, model: model) else {
+                throw APIError.notFound("conversation")
             }
-            guard let renamed = try await store.rename(id: try Self.id(context), userID: user.id, title: title) else { throw APIError.notFound("conversation") }
-            return JSONResponse.make(renamed.json)
+            return JSONResponse.make(updated.json)
         }
         group.delete("/conversations/:id") { request, context in
             let user = try await authenticator.principal(request).user
@@ -41,6 +45,24 @@ struct ConversationRoutes: Sendable {
             let items = try await store.messages(conversationID: conversation.id, before: page.cursor, limit: page.limit)
             return JSONResponse.make(page.json(items.map(\.json), last: items.last?.seq, count: items.count))
         }
+    }
+
+    /// `model` of a body: absent → nil; null → the default (`.some(nil)`); a name → the engine's name for it.
+    /// A name the engine does not serve is refused, naming the field and what it serves.
+    func model(_ body: [String: JSONValue]) async throws -> String?? {
+        guard let value = body["model"] else { return nil }
+        if value == .null { return .some(nil) }
+        guard let name = value.stringValue, !name.isEmpty else { throw FieldError(field: "model", problem: "must be a model name or null") }
+        let served: [String]
+        do {
+            served = try await models.names()
+        } catch {
+            throw APIError(.serviceUnavailable, LLMError.Kind.unreachable.rawValue, "the language model cannot be asked which models it has")
+        }
+        guard let match = served.first(where: { EngineModels.sameModel($0, name) }) else {
+            throw FieldError(field: "model", problem: "is not a model the engine serves (\(served.joined(separator: ", ")))")
+        }
+        return .some(match)
     }
 
     static func title(_ body: [String: JSONValue]) throws -> String? {

@@ -9,6 +9,8 @@ struct Conversation: Sendable {
     var id: String
     var userID: String
     var title: String
+    /// The model its chats use; nil: the gateway's default.
+    var model: String?
     var createdAt: Double
     var updatedAt: Double
 
@@ -17,12 +19,14 @@ struct Conversation: Sendable {
         id = row["id"]
         userID = row["user_id"]
         title = row["title"]
+        model = row["model"]
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
     }
 
     var json: JSONValue {
-        ["id": .string(id), "title": .string(title), "created_at": iso(createdAt), "updated_at": iso(updatedAt)]
+        ["id": .string(id), "title": .string(title), "model": model.map(JSONValue.string) ?? .null,
+         "created_at": iso(createdAt), "updated_at": iso(updatedAt)]
     }
 }
 
@@ -71,15 +75,15 @@ struct ConversationStore: Sendable {
 
     static func now() -> Double { Date().timeIntervalSince1970 }
 
-    func create(userID: String, title: String) async throws -> Conversation {
-        try await database.write { db in try Self.insertConversation(db, userID: userID, title: title) }
+    func create(userID: String, title: String, model: String? = nil) async throws -> Conversation {
+        try await database.write { db in try Self.insertConversation(db, userID: userID, title: title, model: model) }
     }
 
-    private static func insertConversation(_ db: Database, userID: String, title: String) throws -> Conversation {
+    private static func insertConversation(_ db: Database, userID: String, title: String, model: String? = nil) throws -> Conversation {
         let id = UUID().uuidString.lowercased()
         let now = Self.now()
-        try db.execute(sql: "INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, userID, title, now, now])
+        try db.execute(sql: "INSERT INTO conversations (id, user_id, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [id, userID, title, model, now, now])
         return try Self.conversation(db, id: id)!
     }
 
@@ -130,10 +134,15 @@ struct ConversationStore: Sendable {
         }
     }
 
-    func rename(id: String, userID: String, title: String) async throws -> Conversation? {
+    /// Changes the title and/or the model (`.some(nil)`: back to the default); nil when not the user's.
+    func update(id: String, userID: String, title: String?, model: String??) async throws -> Conversation? {
         try await database.write { db in
-            try db.execute(sql: "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ? AND user_id = ?", arguments: [title, Self.now(), id, userID])
-            return db.changesCount == 1 ? try Self.conversation(db, id: id) : nil
+            guard var conversation = try Self.conversation(db, id: id), conversation.userID == userID else { return nil }
+            if let title { conversation.title = title }
+            if let model { conversation.model = model }
+            try db.execute(sql: "UPDATE conversations SET title = ?, model = ?, updated_at = ? WHERE id = ?",
+                           arguments: [conversation.title, conversation.model, Self.now(), id])
+            return try Self.conversation(db, id: id)
         }
     }
 
