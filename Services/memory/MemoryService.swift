@@ -36,7 +36,7 @@ enum MemoryService {
 
     static func makeEmbedder(_ configuration: MemoryConfiguration) -> any Embedder {
         guard let model = configuration.embedModel else { return HashingEmbedder() }
-        return OllamaEmbedder(model: model, baseURL: configuration.ollamaURL)
+        return RemoteEmbedder(api: configuration.embedAPI, model: model, baseURL: configuration.embedURL, apiKey: configuration.embedAPIKey)
     }
 
     static func statistics(_ store: MemoryStore, embedder: String) async throws -> JSONValue {

@@ -46,7 +46,7 @@ struct FakeOllama {
     }
 }
 
-@Suite struct OllamaEmbedderTests {
+@Suite struct RemoteEmbedderTests {
     @Test func memoriesAreEmbeddedThroughOllamaWhenAModelIsConfigured() async throws {
         let ollama = try await FakeOllama()
         let memory = try await MemoryProcess.start(extra: ["MAMI_EMBED_MODEL": "fake-embed", "MAMI_OLLAMA_URL": ollama.url])
@@ -72,5 +72,21 @@ struct FakeOllama {
         #expect(try await service.waitForExit() != 0)
         #expect(service.log.contains("404"), "\(service.log)")
         await ollama.stop()
+    }
+
+    /// The OpenAI protocol's `/v1/embeddings` (mami-sim serves it): vectors in input order, recorded as `openai:<model>`.
+    @Test func memoriesAreEmbeddedThroughTheOpenAIProtocol() async throws {
+        let directory = try makeScratchDirectory()
+        let sim = try await SimProcess(directory: directory)
+        let memory = try await MemoryProcess.start(extra: ["MAMI_EMBED_MODEL": "all-minilm", "MAMI_EMBED_API": "openai", "MAMI_EMBED_URL": sim.ollamaURL + "/v1"])
+        #expect(try await memory.call("memory.add", ["owner": "o", "text": "I keep bees in the garden"])["status"] == "added")
+        #expect(try await memory.call("memory.add", ["owner": "o", "text": "my sister lives in Bursa"])["status"] == "added")
+        let stats = try await memory.call("sys.stats", [:])
+        #expect(stats["stats"]?["embedder"] == "openai:all-minilm")
+        #expect(stats["stats"]?["dimension"] == 384)
+        #expect(try await memory.search(["owner": "o", "query": "I keep bees in the garden", "k": 1]).first?["text"] == "I keep bees in the garden")
+        #expect(try await sim.calls(to: "/v1/embeddings").isEmpty == false)
+        try await memory.stop()
+        await sim.stop()
     }
 }
