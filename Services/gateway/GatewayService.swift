@@ -135,6 +135,6 @@ struct GatewayParts: Sendable {
         ImageRoutes(requester: images, store: conversations, worker: worker, authenticator: authenticator, bodyLimit: limit).add(to: api)
         MemoryRoutes(memory: memory, authenticator: authenticator, bodyLimit: limit).add(to: api)
         admin.add(to: api)
-        OpenAIRoutes(pipeline: pipeline, store: conversations, authenticator: authenticator, bodyLimit: limit).add(to: router)
+        OpenAIRoutes(pipeline: pipeline, authenticator: authenticator, bodyLimit: limit).add(to: router)
     }
 }

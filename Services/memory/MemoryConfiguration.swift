@@ -29,7 +29,7 @@ struct MemoryConfiguration: Sendable {
         guard let url = try source.url("MAMI_EMBED_URL") ?? (embedAPI == .ollama ? ollama : nil) else {
             throw ConfigError(key: "MAMI_EMBED_URL", problem: "is required with MAMI_EMBED_API=openai")
         }
-        embedURL = url.hasSuffix("/v1") && embedAPI == .openai ? String(url.dropLast(3)) : url
+        embedURL = embedAPI == .openai ? LLMSettings.openAIBase(url) : url
         embedAPIKey = source.string("MAMI_EMBED_API_KEY")
         let threshold = source.string("MAMI_DEDUP_THRESHOLD") ?? "0.92"
         guard let value = Float(threshold), value > 0, value <= 1 else {

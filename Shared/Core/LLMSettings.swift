@@ -27,8 +27,13 @@ public struct LLMSettings: Sendable {
             guard let url = try source.url("MAMI_LLM_URL") else {
                 throw ConfigError(key: "MAMI_LLM_URL", problem: "is required with MAMI_LLM_API=openai (the engine's base URL, without /v1)")
             }
-            self.url = url.hasSuffix("/v1") ? String(url.dropLast(3)) : url  // clients are often given the base with /v1
+            self.url = Self.openAIBase(url)
         }
         apiKey = source.string("MAMI_LLM_API_KEY")
+    }
+
+    /// An OpenAI-protocol base URL without a trailing `/v1` (clients are often given the base with it; Mami adds it per call).
+    public static func openAIBase(_ url: String) -> String {
+        url.hasSuffix("/v1") ? String(url.dropLast(3)) : url
     }
 }

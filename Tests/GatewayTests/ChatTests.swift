@@ -173,9 +173,7 @@ import Testing
         let session = try await stack.register("yasar")
         let conversation = try await stack.conversation(session)
         let words = (1...20).map { "word\($0)" }.joined(separator: " ")
-        let request = HTTPRequest(method: "POST", url: stack.base + "/api/v1/conversations/\(conversation)/messages",
-                                  headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.access)"],
-                                  body: (["content": .string(words)] as JSONValue).serialized(), timeout: .seconds(60))
+        let request = stack.streamedChat(session, conversation, words, timeout: .seconds(60))
         var received = ""
         for try await part in stack.http.stream(request) {
             if case .body(let bytes) = part { received += String(decoding: bytes, as: UTF8.self) }

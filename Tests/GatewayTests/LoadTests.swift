@@ -28,10 +28,11 @@ import Testing
     }
 
     /// 64 OpenAI and 64 native streams at once over several users (new and existing
-    /// conversations), with memory searches, images submitted and cancelled, and
-    /// WebSocket clients, while `/health` is polled.
-    @Test func theGatewayHoldsAMixedLoadAndEveryAnswerIsStoredOnce() async throws {
-        let stack = try await Stack.start()
+    /// conversations), with memory searches, model lists, images submitted and cancelled,
+    /// and WebSocket clients, while `/health` is polled; with the LLM behind either protocol.
+    @Test(arguments: EngineProtocol.allCases)
+    func theGatewayHoldsAMixedLoadAndEveryAnswerIsStoredOnce(_ engine: EngineProtocol) async throws {
+        let stack = try await Stack.start(engine: engine)
         var users: [(session: Session, conversations: [String])] = []
         for name in ["jale", "kaan", "lale", "mert"] {
             let session = try await stack.register(name)
@@ -55,6 +56,7 @@ import Testing
         #expect(result.outcomes("openai") == ["ok": 64 * rounds])
         #expect(result.outcomes("native") == ["ok": 64 * rounds])
         #expect(result.outcomes("memory_search") == ["ok": 4 * rounds])
+        #expect(result.outcomes("models") == ["ok": 4 * rounds])
         #expect(result.outcomes("image")["submitted"] == 2 * rounds)
         #expect(result.outcomes("image_cancel") == ["ok": rounds])
         #expect(result.outcomes("websocket") == ["ok": 8])

@@ -81,9 +81,7 @@ import Testing
         let stack = try await Stack.start(extra: engine.settings(maxTokens: 400))
         let session = try await stack.register("ferda")
         let conversation = try await stack.conversation(session)
-        let request = HTTPRequest(method: "POST", url: stack.base + "/api/v1/conversations/\(conversation)/messages",
-                                  headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.access)"],
-                                  body: (["content": "Write a long story about a lighthouse keeper."] as JSONValue).serialized(), timeout: .seconds(120))
+        let request = stack.streamedChat(session, conversation, "Write a long story about a lighthouse keeper.", timeout: .seconds(120))
         var received = ""
         var killed = false
         for try await part in stack.http.stream(request) {
@@ -112,9 +110,7 @@ import Testing
         let stack = try await Stack.start(extra: engine.settings(maxTokens: 1500))
         let session = try await stack.register("gizem")
         let conversation = try await stack.conversation(session)
-        let request = HTTPRequest(method: "POST", url: stack.base + "/api/v1/conversations/\(conversation)/messages",
-                                  headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.access)"],
-                                  body: (["content": "Count from one to one thousand in words."] as JSONValue).serialized(), timeout: .seconds(120))
+        let request = stack.streamedChat(session, conversation, "Count from one to one thousand in words.", timeout: .seconds(120))
         var received = ""
         for try await part in stack.http.stream(request) {
             if case .body(let bytes) = part { received += String(decoding: bytes, as: UTF8.self) }

@@ -110,9 +110,14 @@ public final class Stack: @unchecked Sendable {
 
     /// Sends a chat message asking for SSE; returns the events in order.
     public func chatStream(_ session: Session, _ conversation: String, _ content: String) async throws -> [(event: String, data: JSONValue)] {
-        let response = try await request("POST", "/api/v1/conversations/\(conversation)/messages", ["content": .string(content)],
-                                         token: session.access, headers: ["Accept": "text/event-stream"])
-        return SSEParser.events(response.text)
+        SSEParser.events(try await http.send(streamedChat(session, conversation, content)).text)
+    }
+
+    /// The request of a streamed chat message, for tests that read the answer as it arrives (``HTTPClient/stream(_:)``).
+    public func streamedChat(_ session: Session, _ conversation: String, _ content: String, timeout: Duration = .seconds(60)) -> HTTPRequest {
+        HTTPRequest(method: "POST", url: base + "/api/v1/conversations/\(conversation)/messages",
+                    headers: ["Content-Type": "application/json", "Accept": "text/event-stream", "Authorization": "Bearer \(session.access)"],
+                    body: (["content": .string(content)] as JSONValue).serialized(), timeout: timeout)
     }
 
     public func stop() async {

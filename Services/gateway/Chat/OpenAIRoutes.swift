@@ -9,7 +9,6 @@ import MamiCore
 /// conversation per user named "OpenAI API".
 struct OpenAIRoutes: Sendable {
     var pipeline: ChatPipeline
-    var store: ConversationStore
     var authenticator: Authenticator
     var bodyLimit: Int
     static let conversationTitle = "OpenAI API"

@@ -53,13 +53,14 @@ struct ConversationRoutes: Sendable {
         guard let value = body["model"] else { return nil }
         if value == .null { return .some(nil) }
         guard let name = value.stringValue, !name.isEmpty else { throw FieldError(field: "model", problem: "must be a model name or null") }
-        let served: [String]
+        let match: String?
         do {
-            served = try await models.names()
+            match = try await models.resolve(name)
         } catch {
             throw APIError(.serviceUnavailable, LLMError.Kind.unreachable.rawValue, "the language model cannot be asked which models it has")
         }
-        guard let match = served.first(where: { EngineModels.sameModel($0, name) }) else {
+        guard let match else {
+            let served = (try? await models.names()) ?? []
             throw FieldError(field: "model", problem: "is not a model the engine serves (\(served.joined(separator: ", ")))")
         }
         return .some(match)

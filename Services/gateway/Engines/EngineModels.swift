@@ -10,6 +10,8 @@ actor EngineModels {
     let defaultModel: String
     let lifetime: Duration
     private var cached: (names: [String], at: ContinuousClock.Instant)?
+    /// The one request to the engine under way: chats that find the list stale wait for it together.
+    private var refreshing: Task<[String], any Error>?
 
     init(engine: any ChatEngine, defaultModel: String, lifetime: Duration = .seconds(10)) {
         self.engine = engine
@@ -20,8 +22,11 @@ actor EngineModels {
     /// The engine's models (cached briefly); throws ``LLMError`` when the engine cannot tell.
     func names() async throws -> [String] {
         if let cached, ContinuousClock.now - cached.at < lifetime { return cached.names }
+        let refresh = refreshing ?? Task { [engine] in try await engine.models(timeout: .seconds(3)) }
+        refreshing = refresh
+        defer { if refreshing == refresh { refreshing = nil } }
         do {
-            let names = try await engine.models(timeout: .seconds(3))
+            let names = try await refresh.value
             cached = (names, .now)
             return names
         } catch let error as LLMError {
@@ -40,8 +45,9 @@ actor EngineModels {
     /// For a chat: throws `model_not_found` when the engine answered with a list that lacks
     /// `model`; an engine that cannot list its models is left to fail (or not) on the chat itself.
     func check(_ model: String) async throws {
-        guard let names = try? await names() else { return }
-        guard names.contains(where: { Self.sameModel($0, model) }) else { throw LLMError(kind: .modelNotFound, detail: model) }
+        let served: String?
+        do { served = try await resolve(model) } catch { return }  // the engine could not tell: the chat itself will
+        if served == nil { throw LLMError(kind: .modelNotFound, detail: model) }
     }
 
     static func sameModel(_ served: String, _ asked: String) -> Bool {

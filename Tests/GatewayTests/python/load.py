@@ -8,8 +8,8 @@ arrive) and the `websockets` package. Usage:
     load.py mixed BASE CONFIG.json
         For CONFIG["rounds"] rounds each: CONFIG["openai"] OpenAI streams and
         CONFIG["native"] native SSE streams spread over CONFIG["users"]
-        (new and existing conversations), memory searches, image submissions
-        and cancels, WebSocket clients, and /health polled throughout.
+        (new and existing conversations), memory searches, model lists, image
+        submissions and cancels, WebSocket clients, and /health polled throughout.
 
 Prints one JSON object: per kind the outcomes counted by name, the answers
 each client saw (message ids), unexplained errors, and /health's slowest answer.
@@ -184,6 +184,15 @@ async def memory_searches(base, users, rounds, tally):
         await guarded(tally, "memory_search", search())
 
 
+async def model_lists(base, users, rounds, tally):
+    for round_ in range(rounds):
+        user = users[round_ % len(users)]
+        async def models():
+            response = await http(base, "GET", "/api/v1/models", token=user["token"])
+            tally.count("models", "ok" if response.status == 200 and response.json()["items"] else f"HTTP {response.status}")
+        await guarded(tally, "models", models())
+
+
 async def images(base, user, rounds, tally):
     """Submits small images; cancels every other one at once."""
     for round_ in range(rounds):
@@ -254,7 +263,8 @@ async def mixed(base, config):
                 conversation = created.json()["id"]
             await native_chat(base, user["token"], conversation, f"native {i} round {round_}", tally)
         work.append(streams_of("native", rounds, chat, tally))
-    work += [memory_searches(base, users, rounds * 4, tally), images(base, users[0], rounds * 2, tally)]
+    work += [memory_searches(base, users, rounds * 4, tally), model_lists(base, users, rounds * 4, tally),
+             images(base, users[0], rounds * 2, tally)]
     started = time.monotonic()
     await asyncio.gather(*work)
     elapsed = time.monotonic() - started
