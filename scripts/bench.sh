@@ -79,3 +79,20 @@ mkdir -p "$work/streams"
 python3 scripts/bench_report.py --streams "$work/streams.json" "make bench (mami-bench streams)" > "$work/streams.md"
 cat "$work/streams.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/streams.md"
+
+# A real engine: llama.cpp's server with the demonstration model, called directly and through the gateway, at 1 and 4 streams.
+engine_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+engine_options="--greedy --parallel 4 --ctx 4096"
+.venv/bin/python scripts/llm-server.py "$engine_port" $engine_options > "$work/llm-server.log" 2>&1 & engine_pid=$!
+pids+=($engine_pid)
+until grep -q "^llm-server: .* on http://" "$work/llm-server.log"; do  # printed once the model answers
+    kill -0 "$engine_pid" 2>/dev/null || { cat "$work/llm-server.log" >&2; exit 1; }
+    sleep 0.2
+done
+mkdir -p "$work/engine"
+"$bin/mami-bench" engine --binaries "$bin" --directory "$work/engine" --engine "http://127.0.0.1:$engine_port" \
+    --engine-pid "$engine_pid" > "$work/engine.json"
+kill "$engine_pid"
+python3 scripts/bench_report.py --engine "$work/engine.json" "make bench (mami-bench engine; the engine: scripts/llm-server.py PORT $engine_options)" > "$work/engine.md"
+cat "$work/engine.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/engine.md"

@@ -7,6 +7,7 @@
     bench_report.py --gateway RESULT.json COMMAND   prints the "Gateway" section
     bench_report.py --streams RESULT.json COMMAND   prints the "Gateway under load" section
     bench_report.py --stack-soak RESULT.json COMMAND  prints the "Whole-stack soak" section
+    bench_report.py --engine RESULT.json COMMAND    prints the "A real engine through the gateway" section
     bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
 import datetime
@@ -21,8 +22,9 @@ IMAGE_BEGIN, IMAGE_END = "<!-- image:begin -->", "<!-- image:end -->"
 GATEWAY_BEGIN, GATEWAY_END = "<!-- gateway:begin -->", "<!-- gateway:end -->"
 STACK_SOAK_BEGIN, STACK_SOAK_END = "<!-- stack-soak:begin -->", "<!-- stack-soak:end -->"
 STREAMS_BEGIN, STREAMS_END = "<!-- streams:begin -->", "<!-- streams:end -->"
+ENGINE_BEGIN, ENGINE_END = "<!-- engine:begin -->", "<!-- engine:end -->"
 TARGET_NAMES = {"simulator_direct": "simulator directly (`/api/chat`)", "mami_openai": "Mami, OpenAI surface",
-                "mami_native_sse": "Mami, native SSE"}
+                "mami_native_sse": "Mami, native SSE", "engine_direct": "llama.cpp directly"}
 
 
 def soak_section(path, command):
@@ -131,6 +133,55 @@ def streams_targets(cells):
     return lines
 
 
+def engine_section(path, command):
+    r = json.load(open(path))
+    out = [ENGINE_BEGIN, "## A real engine through the gateway: llama.cpp's server directly and through Mami", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build "
+               f"(`Tools/mami-bench/EngineBench.swift`): llama.cpp's server from PyPI `xllamacpp` with {r['model']} "
+               "(started as the command says), memory, image worker and gateway as real processes. "
+               f"One question asking for a long story, answered in {r['max_tokens']} tokens, greedy; the three targets alternate, "
+               f"{r['rounds']} rounds of {r['chats_per_stream']} chats per stream, after a warm-up that primes every slot's prompt cache. "
+               "The direct call sends the prompt the gateway builds (its system prompt and the one remembered sentence): "
+               "the engine's own counters (`/metrics`) give the prompt tokens per chat, and the answers are compared with the warm-up's. "
+               "Each chat opens its own connection (llama.cpp closes it after a streamed answer). First token: the first non-empty "
+               "content (OpenAI chunks) or `delta` event (native). Tokens per second, per stream: the answer's tokens over the time from "
+               "sending to the read that carried its last token; after the first token: over the time between the two. "
+               "After the last token: until the response ends (the gateway stores the answer and remembers the question first). "
+               "CPU per chat (`/proc/PID/stat`): the engine's process, and Mami's three services together.")
+    out.append("")
+    out.append("| streams | target | first token p50 / p99 | tokens/s per stream p50 | after the first token p50 | after the last token p50 "
+               "| prompt / answer tokens per chat | same answer | engine CPU per chat | Mami's CPU per chat | failures |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for c in r["cells"]:
+        ft = c["first_token_ms"] or {"p50": 0, "p99": 0}
+        out.append(f"| {c['streams']} | {TARGET_NAMES.get(c['target'], c['target'])} | {ft['p50']:.1f} / {ft['p99']:.1f} ms | "
+                   f"{c['tokens_per_s']['p50']:.1f} | {c['decode_tokens_per_s']['p50']:.1f} | {c['after_last_token_ms']['p50']:.1f} ms | "
+                   f"{c['prompt_tokens_per_chat']:.0f} / {c['answer_tokens_per_chat']:.0f} | {c['same_answer_as_warm_up']} of {c['chats']} | "
+                   f"{c['engine_cpu_ms_per_chat']:.0f} ms | {c['mami_cpu_ms_per_chat']:.1f} ms | {c['failures']} |")
+    out.append("")
+    out += engine_targets(r["cells"])
+    out.append(ENGINE_END)
+    return "\n".join(out) + "\n"
+
+
+def engine_targets(cells):
+    """The issue's targets per level: the gateway adds at most 5 ms to the first token at p50, keeps 97 % of the tokens per second."""
+    by = {(c["target"], c["streams"]): c for c in cells}
+    lines = []
+    for streams in sorted({c["streams"] for c in cells}):
+        direct = by.get(("engine_direct", streams))
+        for target in ("mami_openai", "mami_native_sse"):
+            cell = by.get((target, streams))
+            if not direct or not cell:
+                continue
+            added = cell["first_token_ms"]["p50"] - direct["first_token_ms"]["p50"]
+            kept = cell["tokens_per_s"]["p50"] / direct["tokens_per_s"]["p50"] * 100
+            lines.append(f"- {streams} stream{'s' if streams > 1 else ''}, {TARGET_NAMES[target]}: adds {added:.1f} ms to the first token "
+                         f"at p50 (target ≤ 5 ms: {'met' if added <= 5 else 'not met'}); keeps {kept:.1f} % of the tokens per second "
+                         f"(target ≥ 97 %: {'met' if kept >= 97 else 'not met'}).")
+    return lines
+
+
 def image_section(path, command):
     r = json.load(open(path))
     submit, cancel, job, bulk = r["submit_to_forge_ms"], r["cancel_to_interrupt_ms"], r["per_job"], r["thousand_cancels"]
@@ -230,7 +281,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END), (STREAMS_BEGIN, STREAMS_END)] if new.startswith(b)), (BEGIN, END))
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END), (STREAMS_BEGIN, STREAMS_END), (ENGINE_BEGIN, ENGINE_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]
@@ -251,6 +302,8 @@ if __name__ == "__main__":
         print(gateway_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--streams":
         print(streams_section(sys.argv[2], sys.argv[3]), end="")
+    elif sys.argv[1] == "--engine":
+        print(engine_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--image":
         print(image_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--memory":

@@ -68,6 +68,8 @@ final class GatewayStack: @unchecked Sendable {
 
     let binaries: String
     let directory: String
+    /// Settings added to (or replacing) the defaults below for every service.
+    let extra: [String: String]
     let port = freeLoopbackPort()
     let forgePort = freeLoopbackPort()
     let ollamaPort = freeLoopbackPort()
@@ -75,13 +77,14 @@ final class GatewayStack: @unchecked Sendable {
     // Plenty of threads: each timed stream holds one for its transfer.
     let http = HTTPClient(pool: HTTPClient.dedicatedPool(threads: 80))
 
-    init(binaries: String, directory: String) {
+    init(binaries: String, directory: String, extra: [String: String]) {
         self.binaries = binaries
         self.directory = directory
+        self.extra = extra
     }
 
-    static func start(binaries: String, directory: String) async throws -> GatewayStack {
-        let stack = GatewayStack(binaries: binaries, directory: directory)
+    static func start(binaries: String, directory: String, extra: [String: String] = [:]) async throws -> GatewayStack {
+        let stack = GatewayStack(binaries: binaries, directory: directory, extra: extra)
         try stack.launch("sim", ["--forge-port", "\(stack.forgePort)", "--ollama-port", "\(stack.ollamaPort)", "--step-ms", "1", "--token-ms", "0"])
         for name in ["memory", "image-worker", "gateway"] { try stack.launch(name) }
         try await stack.waitUntilServing()
@@ -93,7 +96,7 @@ final class GatewayStack: @unchecked Sendable {
             "MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib", "MAMI_LOG_LEVEL": "warning",
             "MAMI_HTTP_ADDR": "127.0.0.1:\(port)", "MAMI_OLLAMA_URL": "http://127.0.0.1:\(ollamaPort)",
             "MAMI_FORGE_URL": "http://127.0.0.1:\(forgePort)", "MAMI_BCRYPT_COST": "4", "MAMI_AUTH_ATTEMPTS_PER_MINUTE": "100000",
-        ]
+        ].merging(extra) { $1 }
     }
 
     func launch(_ name: String, _ arguments: [String] = []) throws {

@@ -31,6 +31,12 @@ struct Exchange: Sendable {
     var status: Int
     /// Milliseconds from sending to the first token; nil when none came.
     var firstToken: Double?
+    /// Milliseconds from sending to the last read that carried a token.
+    var lastToken: Double?
+    /// Milliseconds from sending to the end of the answer.
+    var total = 0.0
+    /// The answer's bytes, when the request asked to keep them.
+    var body: [UInt8] = []
 }
 
 /// A keep-alive HTTP/1.1 connection on NIO for benchmark clients: requests one
@@ -73,15 +79,22 @@ struct StreamConnection {
         let started = ContinuousClock.now
         try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(ByteBuffer(bytes: request.body))), .end(nil)])
         var exchange = Exchange(status: 0, firstToken: nil)
-        var seen: [UInt8] = []
+        let elapsed = { microseconds(ContinuousClock.now - started) / 1000 }
         while let part = try await responses.next() {
             switch part {
             case .head(let response): exchange.status = Int(response.status.code)
             case .body(let buffer) where exchange.firstToken == nil:
-                seen += Array(buffer: buffer)
-                if request.firstToken.found(in: seen) { exchange.firstToken = microseconds(ContinuousClock.now - started) / 1000 }
+                exchange.body += Array(buffer: buffer)
+                if request.firstToken.found(in: exchange.body) { (exchange.firstToken, exchange.lastToken) = (elapsed(), elapsed()) }
+            case .body(let buffer) where request.keepBody:
+                let bytes = Array(buffer: buffer)
+                exchange.body += bytes
+                if request.firstToken.found(in: bytes) { exchange.lastToken = elapsed() }
             case .body: break
-            case .end: return exchange
+            case .end:
+                exchange.total = elapsed()
+                if !request.keepBody { exchange.body = [] }
+                return exchange
             }
         }
         throw RPCError(.unavailable, "the connection closed mid-answer")
@@ -94,4 +107,6 @@ struct StreamRequest: Sendable {
     var headers: [(String, String)]
     var body: [UInt8]
     var firstToken: FirstToken
+    /// Whether the exchange returns the whole answer and the time of its last token (otherwise only what came until the first).
+    var keepBody = false
 }

@@ -75,10 +75,11 @@ struct ChatPipeline: Sendable {
 
     // MARK: stages 4–6
 
-    /// The prompt for `turn`: memory (bounded), recent turns, the budget; then the GPU grant.
+    /// The prompt for `turn`: memory (bounded), recent turns, the budget; and the GPU grant, asked for meanwhile.
     /// `clientHistory` (the OpenAI surface) replaces the stored turns; its system messages extend ours.
     func prepare(_ turn: ChatTurn, clientHistory: [ChatLine]? = nil) async throws -> [ChatLine] {
         async let memories = recall.recall(owner: turn.user.id, query: turn.userMessage.content, remaining: turn.remaining)
+        async let granted: Void = acquireGPU(turn)
         var system = configuration.systemPrompt
         let history: [ChatLine]
         if let clientHistory {
@@ -89,7 +90,7 @@ struct ChatPipeline: Sendable {
         }
         let lines = builder.build(system: system, memories: await memories, history: history,
                                   newest: ChatLine(role: "user", content: turn.userMessage.content))
-        await acquireGPU(turn)
+        await granted
         return lines
     }
 

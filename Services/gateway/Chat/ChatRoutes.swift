@@ -49,8 +49,9 @@ struct ChatRoutes: Sendable {
     func stream(_ turn: ChatTurn) -> Response {
         let pipeline = pipeline
         return SSE.response { writer in
+            async let prompt = pipeline.prepare(turn)  // while the first event is written
             try await writer.send("message", ["user_message": turn.userMessage.json, "message_id": .string(turn.answerID)])
-            let lines = try await pipeline.prepare(turn)
+            let lines = try await prompt
             let outcome = await pipeline.answer(turn, lines: lines) { delta in try await writer.send("delta", ["content": .string(delta)]) }
             let message = try await pipeline.finish(turn, outcome)
             guard !outcome.disconnected else { return }
