@@ -179,6 +179,14 @@ def engine_targets(cells):
             lines.append(f"- {streams} stream{'s' if streams > 1 else ''}, {TARGET_NAMES[target]}: adds {added:.1f} ms to the first token "
                          f"at p50 (target ≤ 5 ms: {'met' if added <= 5 else 'not met'}); keeps {kept:.1f} % of the tokens per second "
                          f"(target ≥ 97 %: {'met' if kept >= 97 else 'not met'}).")
+        for target in ("mami_openai", "mami_native_sse"):
+            cell = by.get((target, streams))
+            if direct and cell and cell["answer_tokens_per_chat"]:
+                per_token = (cell["mami_cpu_ms_per_chat"] - direct["mami_cpu_ms_per_chat"]) / cell["answer_tokens_per_chat"] * 1000
+                lines.append(f"- {streams} stream{'s' if streams > 1 else ''}, {TARGET_NAMES[target]}: Mami's three services spend "
+                             f"{per_token:.0f} µs of CPU per answer token (their CPU per chat, less what they spend idle in the direct "
+                             "row, over the answer's tokens: the chat's own few milliseconds are in it); on a CPU-only host "
+                             "that time is taken from the engine.")
     return lines
 
 

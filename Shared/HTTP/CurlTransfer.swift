@@ -4,11 +4,12 @@ import NIOConcurrencyHelpers
 /// One libcurl easy transfer. `perform()` blocks its thread; `cancel()` may be
 /// called from any thread and makes the progress callback abort the transfer.
 final class CurlTransfer: Sendable {
-    /// Receives each piece of the body as it arrives, with the response status.
-    typealias ChunkHandler = @Sendable (_ status: Int, _ bytes: [UInt8]) -> Void
+    /// Receives each piece of the body as it arrives, with the response status; false ends the transfer.
+    typealias ChunkHandler = @Sendable (_ status: Int, _ bytes: [UInt8]) -> Bool
 
     let request: HTTPRequest
     private let cancelled = NIOLockedValueBox(false)
+    private let stoppedByReceiver = NIOLockedValueBox(false)
     private let received = NIOLockedValueBox<[UInt8]>([])
     private let chunkHandler: ChunkHandler?
     /// The easy handle while `perform()` runs (read by the write callback for the status).
@@ -25,13 +26,24 @@ final class CurlTransfer: Sendable {
 
     var isCancelled: Bool { cancelled.withLockedValue { $0 } }
 
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let chunkHandler else { return received.withLockedValue { $0.append(contentsOf: bytes) } }
+    /// Whether the chunk handler ended the transfer (it then fails with libcurl's write error).
+    var wasStoppedByReceiver: Bool { stoppedByReceiver.withLockedValue { $0 } }
+
+    /// Keeps or hands on a piece of the body; false when the chunk handler wants no more.
+    func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let chunkHandler else {
+            received.withLockedValue { $0.append(contentsOf: bytes) }
+            return true
+        }
         var status = 0
         if let handle = UnsafeMutableRawPointer(bitPattern: handle.withLockedValue { $0 }) {
             _ = mami_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         }
-        chunkHandler(status, Array(bytes))
+        guard chunkHandler(status, Array(bytes)) else {
+            stoppedByReceiver.withLockedValue { $0 = true }
+            return false
+        }
+        return true
     }
 
     func perform() throws -> HTTPResponse {
@@ -78,8 +90,7 @@ final class CurlTransfer: Sendable {
         _ = mami_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
         _ = mami_curl_setopt_write(handle) { data, size, count, context in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-            transfer.append(UnsafeRawBufferPointer(start: data, count: size * count))
-            return size * count
+            return transfer.append(UnsafeRawBufferPointer(start: data, count: size * count)) ? size * count : 0
         }
     }
 

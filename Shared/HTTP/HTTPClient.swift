@@ -85,34 +85,47 @@ public enum HTTPStreamPart: Sendable {
 }
 
 extension HTTPClient {
+    /// Performs `request`, handing the status and then each piece of the body to
+    /// `receive` on the transfer's own thread as it arrives, with no task switch per
+    /// piece. `receive` returns false to end the transfer early; this then returns
+    /// normally. Cancelling the calling task aborts the transfer. A transfer that
+    /// fails throws ``HTTPError``.
+    public func stream(_ request: HTTPRequest, receive: @escaping @Sendable (HTTPStreamPart) -> Bool) async throws {
+        let headSent = NIOLockedValueBox(false)
+        let head: @Sendable (Int) -> Bool = { status in
+            headSent.withLockedValue { sent in defer { sent = true }; return sent } || receive(.head(status: status))
+        }
+        let transfer = CurlTransfer(request: request) { status, bytes in head(status) && receive(.body(bytes)) }
+        do {
+            let response = try await withTaskCancellationHandler {
+                try await pool.perform { try transfer.perform() }
+            } onCancel: {
+                transfer.cancel()
+            }
+            _ = head(response.status)
+        } catch where transfer.wasStoppedByReceiver {
+            return
+        }
+    }
+
     /// Performs `request` and yields the status, then each piece of the body as
     /// it arrives. Ending the iteration (or cancelling the consuming task) aborts
     /// the transfer. A transfer that fails throws ``HTTPError`` from the sequence.
     public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPStreamPart, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<HTTPStreamPart, any Error>.makeStream()
-        let headSent = NIOLockedValueBox(false)
-        let sendHead: @Sendable (Int) -> Void = { status in
-            if headSent.withLockedValue({ sent in defer { sent = true }; return !sent }) { continuation.yield(.head(status: status)) }
-        }
-        let transfer = CurlTransfer(request: request) { status, bytes in
-            sendHead(status)
-            continuation.yield(.body(bytes))
-        }
-        let pool = pool
+        let (parts, continuation) = AsyncThrowingStream<HTTPStreamPart, any Error>.makeStream()
         let task = Task {
             do {
-                let response = try await pool.perform { try transfer.perform() }
-                sendHead(response.status)
+                try await stream(request) { part in
+                    if case .terminated = continuation.yield(part) { return false }
+                    return true
+                }
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)
             }
         }
-        continuation.onTermination = { _ in
-            transfer.cancel()
-            task.cancel()
-        }
-        return stream
+        continuation.onTermination = { _ in task.cancel() }
+        return parts
     }
 }
 

@@ -1,5 +1,6 @@
 import MamiCore
 import MamiHTTP
+import NIOConcurrencyHelpers
 
 /// What both engine protocols share: one streamed HTTP request whose body is
 /// read line by line once the status is 200. The protocol supplies what a line
@@ -14,56 +15,33 @@ struct EngineStream: Sendable {
     var line: LineHandler
     var refusal: Refusal
 
-    /// Streams the answer to `request`.
+    /// Streams the answer to `request`. The body is split into lines on libcurl's
+    /// thread as it arrives, so a token reaches the reader with one task switch.
     func stream(_ request: HTTPRequest) -> AsyncThrowingStream<String, any Error> {
-        let parts = http.stream(request)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
+        let (answer, continuation) = AsyncThrowingStream<String, any Error>.makeStream()
+        let decoder = LineDecoder(line: line)
+        let http = http
+        let refusal = refusal
+        let task = Task {
+            do {
                 do {
-                    try await decode(parts) { continuation.yield($0) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+                    try await http.stream(request) { part in
+                        decoder.receive(part) { text in
+                            if case .terminated = continuation.yield(text) { return false }
+                            return true
+                        }
+                    }
+                } catch let error as HTTPError {
+                    throw error.isTimeout ? LLMError(kind: .stalled, detail: error.message) : LLMError(kind: .unreachable, detail: error.message)
                 }
+                try decoder.finish(refusal: refusal) { continuation.yield($0) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
-    }
-
-    /// Splits the body into lines. The content of lines that arrived together goes out as
-    /// one piece, so a fast model costs one write to the client per network read, not per token.
-    func decode(_ parts: AsyncThrowingStream<HTTPStreamPart, any Error>, deliver: (String) -> Void) async throws {
-        var status = 0
-        var pending: [UInt8] = []
-        var refused: [UInt8] = []
-        do {
-            for try await part in parts {
-                switch part {
-                case .head(let code): status = code
-                case .body(let bytes) where status != 200: refused += bytes
-                case .body(let bytes):
-                    pending += bytes
-                    if try readLines(&pending, deliver: deliver) { return }
-                }
-            }
-        } catch let error as HTTPError {
-            throw error.isTimeout ? LLMError(kind: .stalled, detail: error.message) : LLMError(kind: .unreachable, detail: error.message)
-        }
-        if status != 200 { throw refusal(status, refused) }
-        if !pending.isEmpty, try line(pending, deliver) { return }
-        throw LLMError(kind: .failed, detail: "the stream ended before the answer was done")
-    }
-
-    /// The complete lines in `pending` (removed from it); true once the answer is complete.
-    private func readLines(_ pending: inout [UInt8], deliver: (String) -> Void) throws -> Bool {
-        var text = ""
-        defer { if !text.isEmpty { deliver(text) } }
-        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-            let bytes = Array(pending[..<newline])
-            pending.removeSubrange(...newline)
-            if try line(bytes, { text += $0 }) { return true }
-        }
-        return false
+        continuation.onTermination = { _ in task.cancel() }
+        return answer
     }
 
     /// True for a line of only spaces and carriage returns.
@@ -75,5 +53,73 @@ struct EngineStream: Sendable {
     static func errorMessage(_ body: [UInt8], status: Int) -> String {
         let error = (try? JSONValue(parsing: body))?["error"]
         return error?.stringValue ?? error?["message"]?.stringValue ?? "HTTP \(status)"
+    }
+}
+
+/// The lines of a streamed body, read on the transfer's thread: the content of lines
+/// that arrived together goes out as one piece, so a fast model costs one write to
+/// the client per network read, not per token.
+final class LineDecoder: Sendable {
+    struct State: Sendable {
+        var status = 0
+        var pending: [UInt8] = []
+        var refused: [UInt8] = []
+        var complete = false
+        var failure: (any Error)?
+    }
+
+    let line: EngineStream.LineHandler
+    private let state = NIOLockedValueBox(State())
+
+    init(line: @escaping EngineStream.LineHandler) {
+        self.line = line
+    }
+
+    /// Takes one part; hands the content of its complete lines to `deliver`. False once nothing more is wanted:
+    /// the answer is complete, a line failed, or `deliver` returned false.
+    func receive(_ part: HTTPStreamPart, deliver: (String) -> Bool) -> Bool {
+        state.withLockedValue { state in
+            guard !state.complete, state.failure == nil else { return false }
+            switch part {
+            case .head(let code):
+                state.status = code
+                return true
+            case .body(let bytes) where state.status != 200:
+                state.refused += bytes
+                return true
+            case .body(let bytes):
+                state.pending += bytes
+                var text = ""
+                do { state.complete = try readLines(&state.pending) { text += $0 } } catch { state.failure = error }
+                let delivered = text.isEmpty || deliver(text)
+                return delivered && !state.complete && state.failure == nil
+            }
+        }
+    }
+
+    /// After the transfer: reads a last line that had no newline, handing its content to `deliver`;
+    /// throws what went wrong (a line's error, a refusal, an answer that never completed).
+    func finish(refusal: EngineStream.Refusal, deliver: (String) -> Void) throws {
+        var text = ""
+        let state = try self.state.withLockedValue { state in
+            if !state.complete, state.failure == nil, state.status == 200, !state.pending.isEmpty {
+                state.complete = try line(state.pending) { text += $0 }
+            }
+            return state
+        }
+        if !text.isEmpty { deliver(text) }
+        if let failure = state.failure { throw failure }
+        if state.status != 200 { throw refusal(state.status, state.refused) }
+        guard state.complete else { throw LLMError(kind: .failed, detail: "the stream ended before the answer was done") }
+    }
+
+    /// The complete lines in `pending` (removed from it); true once the answer is complete.
+    private func readLines(_ pending: inout [UInt8], deliver: (String) -> Void) throws -> Bool {
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            let bytes = Array(pending[..<newline])
+            pending.removeSubrange(...newline)
+            if try line(bytes, deliver) { return true }
+        }
+        return false
     }
 }
