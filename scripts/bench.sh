@@ -56,6 +56,14 @@ python3 scripts/bench_report.py --memory "$work/memory.json" "make bench (BENCH_
 cat "$work/memory.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/memory.md"
 
+# Recall on the development set (Benchmarks/recall/), per embedder.
+mkdir -p "$work/recall"
+"$bin/mami-bench" recall --service "$bin/mami-memory" --directory "$work/recall" --set Benchmarks/recall \
+    --embedder "built-in (hashed trigrams)" > "$work/recall-builtin.json"
+python3 scripts/bench_report.py --recall "make bench (mami-bench recall)" "$work/recall-builtin.json" > "$work/recall.md"
+cat "$work/recall.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/recall.md"
+
 # Image worker against mami-sim: submit → Forge, cancel → interrupt, writes and events per job, 1 000 cancels.
 swift build -c release --product mami-image-worker >&2
 swift build -c release --product mami-sim >&2

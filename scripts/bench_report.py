@@ -8,6 +8,7 @@
     bench_report.py --streams RESULT.json COMMAND   prints the "Gateway under load" section
     bench_report.py --stack-soak RESULT.json COMMAND  prints the "Whole-stack soak" section
     bench_report.py --engine RESULT.json COMMAND    prints the "A real engine through the gateway" section
+    bench_report.py --recall COMMAND RESULT.json... prints the "Recall" section (one result per embedder)
     bench_report.py --update FILE SECTION.md        replaces that section in FILE (or appends it)
 """
 import datetime
@@ -23,6 +24,7 @@ GATEWAY_BEGIN, GATEWAY_END = "<!-- gateway:begin -->", "<!-- gateway:end -->"
 STACK_SOAK_BEGIN, STACK_SOAK_END = "<!-- stack-soak:begin -->", "<!-- stack-soak:end -->"
 STREAMS_BEGIN, STREAMS_END = "<!-- streams:begin -->", "<!-- streams:end -->"
 ENGINE_BEGIN, ENGINE_END = "<!-- engine:begin -->", "<!-- engine:end -->"
+RECALL_BEGIN, RECALL_END = "<!-- recall:begin -->", "<!-- recall:end -->"
 TARGET_NAMES = {"simulator_direct": "simulator directly (`/api/chat`)", "mami_openai": "Mami, OpenAI surface",
                 "mami_native_sse": "Mami, native SSE", "engine_direct": "llama.cpp directly"}
 
@@ -190,6 +192,27 @@ def engine_targets(cells):
     return lines
 
 
+def recall_section(command, paths):
+    results = [json.load(open(p)) for p in paths]
+    out = [RECALL_BEGIN, "## Recall: the development set, per embedder", ""]
+    out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, release build (`Tools/mami-bench/RecallBench.swift`, "
+               "the set in `Benchmarks/recall/`): every fact stored for one owner through `memory.add`, every passage ingested as a "
+               "document of its own through `doc.ingest`; each question searched (k = 10) in mami-memory with the embedder named. "
+               "English and Turkish facts and passages, asked in both languages.")
+    out.append("")
+    out.append("| embedder | set | questions | recall@1 | recall@3 | MRR | missed the top 3 |")
+    out.append("|---|---|---|---|---|---|---|")
+    for r in results:
+        for name in ("facts", "documents"):
+            c = r[name]
+            out.append(f"| {r['embedder']} | {name} | {c['questions']} | {c['recall_at_1']:.3f} | {c['recall_at_3']:.3f} | {c['mrr']:.3f} | "
+                       f"{len(c['missed_top_3'])} |")
+    out.append("")
+    out.append("Target for the default embedder on a held-out bilingual set: recall@3 ≥ 0.95 and recall@1 ≥ 0.85.")
+    out.append(RECALL_END)
+    return "\n".join(out) + "\n"
+
+
 def image_section(path, command):
     r = json.load(open(path))
     submit, cancel, job, bulk = r["submit_to_forge_ms"], r["cancel_to_interrupt_ms"], r["per_job"], r["thousand_cancels"]
@@ -289,7 +312,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END), (STREAMS_BEGIN, STREAMS_END), (ENGINE_BEGIN, ENGINE_END)] if new.startswith(b)), (BEGIN, END))
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END), (STREAMS_BEGIN, STREAMS_END), (ENGINE_BEGIN, ENGINE_END), (RECALL_BEGIN, RECALL_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]
@@ -310,6 +333,8 @@ if __name__ == "__main__":
         print(gateway_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--streams":
         print(streams_section(sys.argv[2], sys.argv[3]), end="")
+    elif sys.argv[1] == "--recall":
+        print(recall_section(sys.argv[2], sys.argv[3:]), end="")
     elif sys.argv[1] == "--engine":
         print(engine_section(sys.argv[2], sys.argv[3]), end="")
     elif sys.argv[1] == "--image":
