@@ -21,12 +21,10 @@ import Testing
         return try #require(candidates.first { FileManager.default.fileExists(atPath: $0) }, "run make deps: no e5-small-q4.bin in .venv")
     }
 
-    /// Read once, on NIO's blocking pool: the tests beside these share the cooperative threads.
-    static let loaded = Task { try await blocking { try E5ModelFile(path: try modelPath()) } }
-    static func model() async throws -> E5ModelFile { try await loaded.value }
+    static let model: Result<E5ModelFile, any Error> = Result { try E5ModelFile(path: try modelPath()) }
 
-    @Test func theFileParsesToTheShapeItDeclares() async throws {
-        let model = try await Self.model()
+    @Test func theFileParsesToTheShapeItDeclares() throws {
+        let model = try Self.model.get()
         #expect(model.shape == .init(hidden: 384, layers: 12, heads: 12, feedForward: 1536, embeddingRows: 250_037, positions: 512,
                                      layerNormEpsilon: 1e-12))
         #expect(model.vocabulary.scores.count == 250_002)
@@ -35,8 +33,8 @@ import Testing
         _ = try model.tensor("l11.fo.w", .q4, elements: 384 * 1536)
     }
 
-    @Test func aFourBitBlockDequantizesAsTheEngineDoes() async throws {
-        let model = try await Self.model()
+    @Test func aFourBitBlockDequantizesAsTheEngineDoes() throws {
+        let model = try Self.model.get()
         let block = try #require(Self.reference["intermediate"]?["l0.q.w_block0"])
         let query = try model.tensor("l0.q.w", .q4, elements: 384 * 384)
         #expect(query.offset == block["file_offset"]?.intValue.map(Int.init))
@@ -44,8 +42,8 @@ import Testing
         #expect(Array(model.dequantizedRow(query, row: 0, columns: 384).prefix(32)) == expected)
     }
 
-    @Test(arguments: [0, 1, 2]) func tokenIdsAreTheEngines(_ index: Int) async throws {
-        let tokenizer = E5Tokenizer(vocabulary: try await Self.model().vocabulary)
+    @Test(arguments: [0, 1, 2]) func tokenIdsAreTheEngines(_ index: Int) throws {
+        let tokenizer = E5Tokenizer(vocabulary: try Self.model.get().vocabulary)
         let sample = try #require(Self.reference["texts"]?.arrayValue?[index])
         let text = try #require(sample["text"]?.stringValue)
         let role: E5Tokenizer.Role = text.hasPrefix("query: ") ? .query : .passage
@@ -53,8 +51,8 @@ import Testing
         #expect(tokenizer.ids(String(text.dropFirst(role.rawValue.count)), role: role) == expected)
     }
 
-    @Test func spacesControlsAndUnknownScalarsAreNormalizedFirst() async throws {
-        let tokenizer = E5Tokenizer(vocabulary: try await Self.model().vocabulary)
+    @Test func spacesControlsAndUnknownScalarsAreNormalizedFirst() throws {
+        let tokenizer = E5Tokenizer(vocabulary: try Self.model.get().vocabulary)
         let empty = Self.reference["empty_query_token_ids"]?.arrayValue?.compactMap(\.intValue).map(Int32.init)
         #expect(tokenizer.ids("", role: .query) == empty, "the prefix's trailing space is a final ▁")
         #expect(tokenizer.ids("What  do\tI\u{0001} do", role: .query) == tokenizer.ids("What do I do", role: .query),
@@ -62,7 +60,7 @@ import Testing
         #expect(tokenizer.ids("Kedimin adı ne?", role: .query).count > 4)
     }
 
-    @Test func aTruncatedOrForeignFileIsAClearError() async throws {
+    @Test func aTruncatedOrForeignFileIsAClearError() throws {
         let whole = try Data(contentsOf: URL(fileURLWithPath: try Self.modelPath()), options: .alwaysMapped)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e5-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -71,7 +69,7 @@ import Testing
                                        ("other", Data("GGUF and more".utf8), "not an E5S1")] {
             let path = directory.appendingPathComponent(name).path
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let error = await #expect(throws: E5ModelError.self) { try await blocking { try E5ModelFile(path: path) } }
+            let error = #expect(throws: E5ModelError.self) { try E5ModelFile(path: path) }
             #expect(error?.description.contains(problem) == true, "\(name): \(String(describing: error))")
         }
     }
