@@ -40,6 +40,14 @@ let package = Package(
         // System libraries (Debian: libsystemd-dev, libcurl4-openssl-dev; libsqlite3-dev comes through GRDB's GRDBSQLite).
         .systemLibrary(name: "CSystemd", path: "Shared/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The sentence encoder's arithmetic (Q4 matrix products, attention, LayerNorm, GELU), with
+        // AVX-512/AVX2 paths picked at run time. Optimized in every configuration: unoptimized it
+        // makes one embedding take seconds (Shared/Encoder runs them).
+        .target(
+            name: "CMamiKernels",
+            path: "Shared/CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-Wall", "-Werror"])]
+        ),
 
         // Shared: what two or more executables use.
         .target(
@@ -86,6 +94,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "MamiEncoder",
+            dependencies: ["CMamiKernels"],
+            path: "Shared/Encoder",
+            // Optimized in debug builds too, like its kernels: the debug test suite runs the real model.
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]
+        ),
+
         // Services: one executable each.
         .executableTarget(
             name: "MamiGateway",
@@ -126,10 +142,13 @@ let package = Package(
         .executableTarget(
             name: "MamiMemory",
             dependencies: [
-                "MamiService", "MamiWire", "MamiCore", "MamiHTTP",
+                "MamiService", "MamiWire", "MamiCore", "MamiHTTP", "MamiEncoder",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/memory",
             swiftSettings: swiftSettings
@@ -148,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "MamiBench",
             dependencies: [
-                "MamiCore", "MamiWire", "MamiHTTP",
+                "MamiCore", "MamiWire", "MamiHTTP", "MamiEncoder",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -186,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "MemoryTests",
             dependencies: [
-                "MamiMemory", "MamiWire", "MamiCore", "ServiceTestSupport",
+                "MamiMemory", "MamiEncoder", "MamiWire", "MamiCore", "ServiceTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/MemoryTests",

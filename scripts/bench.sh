@@ -17,6 +17,7 @@ mkdir -p Benchmarks/floor/bin
 cc -O2 -pthread -o Benchmarks/floor/bin/echo Benchmarks/floor/echo.c
 cc -O2 -pthread -o Benchmarks/floor/bin/loadgen Benchmarks/floor/loadgen.c
 
+export MAMI_EMBED_MODEL_PATH="${MAMI_EMBED_MODEL_PATH:-$(scripts/encoder-model.sh)}"
 work="$(mktemp -d /tmp/mami-bench-XXXX)"
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -58,9 +59,13 @@ python3 scripts/bench_report.py --update BENCHMARKS.md "$work/memory.md"
 
 # Recall on the development set (Benchmarks/recall/), per embedder.
 mkdir -p "$work/recall"
-"$bin/mami-bench" recall --service "$bin/mami-memory" --directory "$work/recall" --set Benchmarks/recall \
-    --embedder "built-in (hashed trigrams)" > "$work/recall-builtin.json"
-python3 scripts/bench_report.py --recall "make bench (mami-bench recall)" "$work/recall-builtin.json" > "$work/recall.md"
+MAMI_EMBEDDER=hashing "$bin/mami-bench" recall --service "$bin/mami-memory" --directory "$work/recall/hashing" --set Benchmarks/recall \
+    --embedder "built-in hashing (hashed trigrams)" > "$work/recall-hashing.json"
+MAMI_EMBEDDER=e5-small "$bin/mami-bench" recall --service "$bin/mami-memory" --directory "$work/recall/e5" --set Benchmarks/recall \
+    --embedder "multilingual-e5-small, 4-bit, in process (the default)" > "$work/recall-e5.json"
+"$bin/mami-bench" encoder --model "$MAMI_EMBED_MODEL_PATH" > "$work/encoder.json"
+python3 scripts/bench_report.py --recall "make bench (mami-bench recall, mami-bench encoder)" \
+    "$work/recall-hashing.json" "$work/recall-e5.json" "$work/encoder.json" > "$work/recall.md"
 cat "$work/recall.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/recall.md"
 

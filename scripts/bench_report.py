@@ -193,7 +193,9 @@ def engine_targets(cells):
 
 
 def recall_section(command, paths):
-    results = [json.load(open(p)) for p in paths]
+    loaded = [json.load(open(p)) for p in paths]
+    results = [r for r in loaded if r.get("mode") == "recall"]
+    encoders = [r for r in loaded if r.get("mode") == "encoder"]
     out = [RECALL_BEGIN, "## Recall: the development set, per embedder", ""]
     out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, release build (`Tools/mami-bench/RecallBench.swift`, "
                "the set in `Benchmarks/recall/`): every fact stored for one owner through `memory.add`, every passage ingested as a "
@@ -209,6 +211,18 @@ def recall_section(command, paths):
                        f"{len(c['missed_top_3'])} |")
     out.append("")
     out.append("Target for the default embedder on a held-out bilingual set: recall@3 ≥ 0.95 and recall@1 ≥ 0.85.")
+    for e in encoders:
+        out.append("")
+        out.append(f"The default embedder's encoder alone (`mami-bench encoder`, `Tools/mami-bench/EncoderBench.swift`): the model file "
+                   f"read and parsed in {e['load_ms']:.0f} ms (the service also checks its SHA-256 on first use); one embedding at a "
+                   f"time on one thread, {e['texts'][0]['embed_ms']['n']} per text:")
+        out.append("")
+        out.append("| text | words | tokens | p50 | p99 |")
+        out.append("|---|---|---|---|---|")
+        for t in e["texts"]:
+            out.append(f"| {t['text']} | {t['words']} | {t['tokens']} | {t['embed_ms']['p50']:.1f} ms | {t['embed_ms']['p99']:.1f} ms |")
+        out.append("")
+        out.append("Targets: a 20-word sentence p50 ≤ 10 ms on 2 cores, model load ≤ 1 s.")
     out.append(RECALL_END)
     return "\n".join(out) + "\n"
 

@@ -7,6 +7,7 @@ bin="$(swift build --show-bin-path)"
 export MAMI_RUNTIME_DIR="${MAMI_RUNTIME_DIR:-$PWD/var/run}"
 export MAMI_STATE_DIR="${MAMI_STATE_DIR:-$PWD/var/lib}"
 export MAMI_HTTP_ADDR="${MAMI_HTTP_ADDR:-127.0.0.1:8080}"
+export MAMI_EMBED_MODEL_PATH="${MAMI_EMBED_MODEL_PATH:-$(scripts/encoder-model.sh)}"
 mkdir -p "$MAMI_RUNTIME_DIR" "$MAMI_STATE_DIR"
 
 pids=()

@@ -44,6 +44,7 @@ pass() { echo "systemd-test: ok: $*"; }
 # The deploy units, pointed at the built binaries and the simulator, as root, outside the default dependencies.
 # The binaries are copied into the private /run too: the checkout may itself live under /tmp, which the namespace hides.
 inbin=/run/mami-test-bin
+model="$(scripts/encoder-model.sh)"  # installed where the units expect it (docs/operations.md), in the private namespace
 for unit in deploy/systemd/*.service deploy/systemd/*.socket deploy/systemd/*.target; do
     sed -e "s#^ExecStart=/usr/local/bin/#ExecStart=$inbin/#" -e '/^User=/d' -e '/^Group=/d' -e '/^SocketUser=/d' -e '/^SocketGroup=/d' \
         -e 's#^\[Unit\]#[Unit]\nDefaultDependencies=no#' "$unit" > "$units/$(basename "$unit")"
@@ -58,6 +59,7 @@ done
 unshare --pid --fork --kill-child --mount --mount-proc --propagation private sh -c "
     mount -t tmpfs tmpfs /run; mkdir -p /run/systemd/system $inbin; cp $units/* /run/systemd/system/
     cp $bin/mami-memory $bin/mami-image-worker $bin/mami-gateway $bin/mamictl $inbin/
+    mount -t tmpfs tmpfs /usr/local/share; mkdir -p /usr/local/share/mami; cp $model /usr/local/share/mami/e5-small-q4.bin
     mount -t tmpfs tmpfs /tmp; mount -t tmpfs tmpfs /var/tmp; mount -t tmpfs tmpfs /var/lib
     exec /lib/systemd/systemd --system --unit=mami.target --log-target=console --show-status=no" > "$work/console.log" 2>&1 &
 unshare_pid=$!

@@ -21,7 +21,7 @@ struct DocumentMethods: Sendable {
         let members = try params.requireObject()
         let document = try readDocument(members)
         let chunks = chunker.chunks(of: document.text)
-        let embeddings = try await embedder.embed(chunks)
+        let embeddings = try await embedder.embed(chunks, as: .passage)
         guard embeddings.count == chunks.count, embeddings.allSatisfy({ $0.count == reader.dimension }) else {
             throw RPCError(.internalError, "the embedder \(embedder.identity) returned vectors that are not \(reader.dimension)-dimensional")
         }
@@ -55,7 +55,7 @@ struct DocumentMethods: Sendable {
         if let embedding = try reader.embedding(members) {
             query = embedding
         } else {
-            query = try await embedder.embed([try reader.text("query", members)])[0]
+            query = try await embedder.embed([try reader.text("query", members)], as: .query, by: context.deadline)[0]
         }
         let hits = try await store.search(owner: owner, query: query, k: k, filter: filter, deadline: context.deadline)
         return ["results": .array(hits.map(\.json))]

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Turns texts into vectors. Every implementation names itself, so the
 /// database can refuse to mix vectors from different embedders.
 protocol Embedder: Sendable {
@@ -5,8 +7,25 @@ protocol Embedder: Sendable {
     var identity: String { get }
     /// The vector length, when known before the first call.
     var dimension: Int? { get }
-    /// One L2-normalized vector per text, in order.
-    func embed(_ texts: [String]) async throws -> [[Float]]
+    /// The cosine at or above which two memories say the same thing, calibrated
+    /// for this embedder (its scores for unrelated texts may sit high or low).
+    var nearDuplicateThreshold: Float { get }
+    /// One L2-normalized vector per text, in order. Asymmetric models embed a
+    /// question (`.query`) and what it is searched against (`.passage`) differently.
+    /// Work still waiting when `deadline` passes is not started ("deadline exceeded").
+    func embed(_ texts: [String], as role: EmbeddingRole, by deadline: NIODeadline) async throws -> [[Float]]
+}
+
+extension Embedder {
+    func embed(_ texts: [String], as role: EmbeddingRole) async throws -> [[Float]] {
+        try await embed(texts, as: role, by: .distantFuture)
+    }
+}
+
+/// What a text is to the embedder: a question, or something stored to be found.
+enum EmbeddingRole: Sendable {
+    case query
+    case passage
 }
 
 /// The built-in offline embedder: hashed character trigrams and word unigrams
@@ -16,8 +35,9 @@ struct HashingEmbedder: Embedder {
     let identity = "mami-hash-ngram-v1"
     static let dimensionCount = 384
     var dimension: Int? { Self.dimensionCount }
+    var nearDuplicateThreshold: Float { 0.92 }
 
-    func embed(_ texts: [String]) async throws -> [[Float]] {
+    func embed(_ texts: [String], as role: EmbeddingRole, by deadline: NIODeadline) async throws -> [[Float]] {
         texts.map { Self.vector(for: TextNormalizer.normalize($0)) }
     }
 

@@ -1,6 +1,7 @@
 import MamiCore
 import MamiService
 import MamiWire
+import NIOCore
 
 /// The memory service's RPC methods (documented in docs/protocol.md).
 struct MemoryMethods: Sendable {
@@ -52,7 +53,7 @@ struct MemoryMethods: Sendable {
         let owner = try reader.owner(members)
         let filter = SearchFilter(scope: try reader.scope(members), conversationID: try reader.identifier("conversation_id", members))
         let k = try reader.k(members)
-        let query = try await queryVector(members)
+        let query = try await queryVector(members, by: context.deadline)
         let hits = try await store.search(owner: owner, query: query, k: k, filter: filter, deadline: context.deadline)
         return ["results": .array(hits.map { hit in
             var json = hit.row.json
@@ -89,10 +90,10 @@ struct MemoryMethods: Sendable {
         return ["memories": .int(Int64(removed))]
     }
 
-    private func queryVector(_ members: [String: JSONValue]) async throws -> [Float] {
+    private func queryVector(_ members: [String: JSONValue], by deadline: NIODeadline) async throws -> [Float] {
         if let embedding = try reader.embedding(members) { return embedding }
         guard members["query"] != nil else { throw FieldError(field: "query", problem: "is required (or pass embedding)") }
-        return try await checked(embedder.embed([try reader.text("query", members)]))[0]
+        return try await checked(embedder.embed([try reader.text("query", members)], as: .query, by: deadline))[0]
     }
 
     private func embedding(for memory: NewMemory) async throws -> [Float] {
@@ -103,7 +104,7 @@ struct MemoryMethods: Sendable {
         let missing = memories.enumerated().filter { $0.element.embedding == nil }
         var vectors = memories.map { $0.embedding ?? [] }
         if !missing.isEmpty {
-            let computed = try checked(await embedder.embed(missing.map(\.element.text)))
+            let computed = try checked(await embedder.embed(missing.map(\.element.text), as: .passage))
             for (slot, vector) in zip(missing.map(\.offset), computed) { vectors[slot] = vector }
         }
         return vectors

@@ -1,4 +1,5 @@
 import GRDB
+import Logging
 import MamiCore
 import MamiService
 import MamiWire
@@ -14,11 +15,11 @@ enum MemoryService {
             migrator: MemoryMigrations.migrator,
             methods: { environment, methods in
                 let configuration = try MemoryConfiguration(source: environment.source)
-                let embedder = makeEmbedder(configuration)
+                let embedder = try makeEmbedder(configuration, logger: environment.logger)
                 let dimension = try await EmbedderRecord.reconcile(embedder, database: environment.database)
                 let memoryStore = MemoryStore(
                     database: environment.database, index: VectorIndex(budgetBytes: configuration.indexBudgetBytes),
-                    dimension: dimension, nearDuplicateThreshold: configuration.nearDuplicateThreshold)
+                    dimension: dimension, nearDuplicateThreshold: configuration.nearDuplicateThreshold ?? embedder.nearDuplicateThreshold)
                 store.withLockedValue { $0 = memoryStore }
                 embedderIdentity.withLockedValue { $0 = embedder.identity }
                 let reader = MemoryRequestReader(dimension: dimension, maxTextBytes: configuration.maxTextBytes)
@@ -34,9 +35,22 @@ enum MemoryService {
         )
     }
 
-    static func makeEmbedder(_ configuration: MemoryConfiguration) -> any Embedder {
-        guard let model = configuration.embedModel else { return HashingEmbedder() }
-        return RemoteEmbedder(api: configuration.embedAPI, model: model, baseURL: configuration.embedURL, apiKey: configuration.embedAPIKey)
+    static func makeEmbedder(_ configuration: MemoryConfiguration, logger: Logger) throws -> any Embedder {
+        switch configuration.embedder {
+        case .hashing:
+            return HashingEmbedder()
+        case .engine:
+            return RemoteEmbedder(api: configuration.embedAPI, model: configuration.embedModel ?? "", baseURL: configuration.embedURL,
+                                  apiKey: configuration.embedAPIKey)
+        case .e5Small:
+            do {
+                return try SentenceEncoder(path: configuration.embedModelPath)
+            } catch let error as ConfigError where configuration.fallsBackToHashing {
+                logger.warning("the sentence encoder is unavailable; using the hashing embedder (MAMI_EMBED_FALLBACK=hashing)",
+                               metadata: ["problem": "\(error)"])
+                return HashingEmbedder()
+            }
+        }
     }
 
     static func statistics(_ store: MemoryStore, embedder: String) async throws -> JSONValue {

@@ -1,6 +1,7 @@
 import MamiCore
 import MamiHTTP
 import MamiWire
+import NIOCore
 
 /// Embeddings from an engine, L2-normalized here, in either protocol:
 /// Ollama's `POST /api/embed` (`{"model","input":[…]}` → `{"embeddings":[[…]]}`) or the
@@ -16,9 +17,11 @@ struct RemoteEmbedder: Embedder {
     /// Recorded with the vectors: another protocol or model means another embedding space.
     var identity: String { "\(api.rawValue):\(model)" }
     var dimension: Int? { nil }
+    /// Unknown for a model chosen by the operator: the built-in embedder's, until MAMI_DEDUP_THRESHOLD says otherwise.
+    var nearDuplicateThreshold: Float { 0.92 }
     var path: String { api == .ollama ? "/api/embed" : "/v1/embeddings" }
 
-    func embed(_ texts: [String]) async throws -> [[Float]] {
+    func embed(_ texts: [String], as role: EmbeddingRole, by deadline: NIODeadline) async throws -> [[Float]] {
         let body: JSONValue = ["model": .string(model), "input": .array(texts.map { .string($0) })]
         var headers = ["Content-Type": "application/json"]
         if let apiKey { headers["Authorization"] = "Bearer \(apiKey)" }

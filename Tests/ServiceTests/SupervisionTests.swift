@@ -121,7 +121,7 @@ import Testing
         let notify = try NotifySocket(directory: directory)
         let runtime = directory + "/" + String(repeating: "r", count: 110)  // longer than sun_path holds
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
-        let environment = ["MAMI_RUNTIME_DIR": runtime, "MAMI_STATE_DIR": "\(directory)/lib", "NOTIFY_SOCKET": notify.path]
+        let environment = serviceEnvironment(directory, extra: ["MAMI_RUNTIME_DIR": runtime, "NOTIFY_SOCKET": notify.path])
         let service = try ServiceProcess("mami-memory", environment: environment, logPath: "\(directory)/memory.log")
         #expect(try await service.waitForExit() == 1)
         #expect(service.log.contains("unixDomainSocketPathTooLong"))
@@ -134,8 +134,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: activator), "systemd-socket-activate is missing (Debian: systemd)")
         let directory = try makeScratchDirectory()
         let socketPath = "\(directory)/activated.sock"
-        let arguments = ["-l", socketPath, "-E", "MAMI_RUNTIME_DIR=\(directory)/run", "-E", "MAMI_STATE_DIR=\(directory)/lib",
-                         "\(binaryDirectory)/mami-memory"]
+        let arguments = ["-l", socketPath] + serviceEnvironment(directory).flatMap { ["-E", "\($0.key)=\($0.value)"] } + ["\(binaryDirectory)/mami-memory"]
         let service = try ServiceProcess(activator, arguments: arguments, environment: [:], logPath: "\(directory)/memory.log")
         let client = try await waitForService(at: socketPath)
         let health = try await client.call("sys.health", timeout: .seconds(5))
