@@ -1,5 +1,9 @@
 # Mami — the two commands a newcomer needs: `make run` and `make test`.
 SWIFT ?= swift
+# Suites that measure how fast a service notices a stall (watchdog gaps, GPU hand-over deadlines) run
+# after the rest, alone: beside the parallel suites (real processes, a real LLM and sentence encoder
+# on 2 cores) their bounds would measure the machine's load instead.
+TIMING_SUITES := SupervisionTests|GPUTests
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv
 
 .PHONY: deps build run test load-test e2e systemd-test bench soak verify-units clean
@@ -20,7 +24,8 @@ run: build
 ## test: every test (unit, wire, real processes, the end-to-end fault matrix, and the real-systemd test when root),
 ## then the load tests again against a release build.
 test: build
-	$(SWIFT) test
+	$(SWIFT) test --skip '$(TIMING_SUITES)'
+	$(SWIFT) test --skip-build --filter '$(TIMING_SUITES)'
 	scripts/verify-units.sh
 	scripts/systemd-test.sh
 	scripts/release-load-test.sh
