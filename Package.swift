@@ -40,7 +40,7 @@ let package = Package(
         // System libraries (Debian: libsystemd-dev, libcurl4-openssl-dev; libsqlite3-dev comes through GRDB's GRDBSQLite).
         .systemLibrary(name: "CSystemd", path: "Shared/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // The sentence encoder's arithmetic (Q4 matrix products, attention, LayerNorm, GELU), with
+        // The sentence encoder's arithmetic (Q4 matrix products, attention, LayerNorm, GELU; and its threads' priority), with
         // AVX-512/AVX2 paths picked at run time. Optimized in every configuration: unoptimized it
         // makes one embedding take seconds (Shared/Encoder runs them).
         .target(
@@ -98,6 +98,7 @@ let package = Package(
             name: "MamiEncoder",
             dependencies: ["CMamiKernels"],
             path: "Shared/Encoder",
+            exclude: ["centering-texts.json"],
             // Optimized in debug builds too, like its kernels: the debug test suite runs the real model.
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"])]
         ),
@@ -142,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "MamiMemory",
             dependencies: [
-                "MamiService", "MamiWire", "MamiCore", "MamiHTTP", "MamiEncoder",
+                "MamiService", "MamiWire", "MamiCore", "MamiHTTP", "MamiEncoder", "CMamiKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

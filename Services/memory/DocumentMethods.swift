@@ -9,11 +9,12 @@ struct DocumentMethods: Sendable {
     var chunker = Chunker()
     static let maxDocumentBytes = 512 * 1024
 
-    func register(into methods: inout RPCMethods) {
-        methods.register("doc.ingest") { _, params in try await ingest(params) }
-        methods.register("doc.search") { context, params in try await search(params, context: context) }
-        methods.register("doc.list") { _, params in try await list(params) }
-        methods.register("doc.delete") { _, params in try await delete(params) }
+    /// Each call is answered by the methods `current` returns then (a re-index replaces them).
+    static func register(into methods: inout RPCMethods, current: @escaping @Sendable () -> DocumentMethods) {
+        methods.register("doc.ingest") { _, params in try await current().ingest(params) }
+        methods.register("doc.search") { context, params in try await current().search(params, context: context) }
+        methods.register("doc.list") { _, params in try await current().list(params) }
+        methods.register("doc.delete") { _, params in try await current().delete(params) }
     }
 
     /// `doc.ingest {owner, title, text, scope?, conversation_id?}` → `{"id","chunks"}`.

@@ -33,6 +33,8 @@ struct DocumentStore: Sendable {
     let database: ServiceDatabase
     let index: VectorIndex
     let dimension: Int
+    /// The embedder of the vectors this store writes; a write finds it still in use or fails.
+    let embedderIdentity: String
 
     /// Stores the document and its embedded chunks in one transaction; returns the document id.
     func ingest(_ document: NewDocument, chunks: [String], embeddings: [[Float]]) async throws -> String {
@@ -40,6 +42,7 @@ struct DocumentStore: Sendable {
         let now = Date().timeIntervalSince1970
         do {
             try await database.write { db in
+                try EmbedderRecord.requireInUse(embedderIdentity, db)
                 try db.execute(
                     sql: "INSERT INTO documents (id, owner, scope, conversation_id, title, chunk_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [id, document.owner, document.scope.rawValue, document.conversationID, document.title, chunks.count, now])

@@ -1,31 +1,52 @@
 import GRDB
 import MamiCore
 import MamiService
+import MamiWire
 
-/// memory.db remembers which embedder made its vectors and their dimension;
-/// vectors from two embedders are never mixed.
+/// memory.db remembers which embedder made its vectors, their dimension, and
+/// the embedder a re-index is moving them to; vectors of two embedders are
+/// never mixed in one search.
 enum EmbedderRecord {
-    /// Checks `embedder` against the record (writing it on first use) and
-    /// returns the dimension every stored and incoming vector must have.
-    /// Throws ``ConfigError`` naming `MAMI_EMBEDDER` on a mismatch.
-    static func reconcile(_ embedder: any Embedder, database: ServiceDatabase) async throws -> Int {
-        let recorded = try await database.read { db in
-            (try String.fetchOne(db, sql: "SELECT value FROM service_meta WHERE key = 'embedder'"),
-             try String.fetchOne(db, sql: "SELECT value FROM service_meta WHERE key = 'dimension'").flatMap { Int($0) })
+    struct Recorded: Sendable, Equatable {
+        /// The embedder of the vectors in use; nil before the first start.
+        var identity: String?
+        var dimension: Int?
+        /// The embedder a re-index is computing vectors for.
+        var target: String?
+    }
+
+    static func read(_ database: ServiceDatabase) async throws -> Recorded {
+        try await database.read { db in try read(db) }
+    }
+
+    static func read(_ db: Database) throws -> Recorded {
+        let values = try Row.fetchAll(db, sql: "SELECT key, value FROM service_meta WHERE key IN ('embedder', 'dimension', 'reindex_to')")
+            .reduce(into: [String: String]()) { $0[$1["key"]] = $1["value"] }
+        return Recorded(identity: values["embedder"], dimension: values["dimension"].flatMap { Int($0) }, target: values["reindex_to"])
+    }
+
+    /// The embedder whose vectors are in use, checked inside a write so that a
+    /// vector made just before a switch-over is never stored after it.
+    static func requireInUse(_ identity: String, _ db: Database) throws {
+        let recorded = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM service_meta WHERE key = 'embedder'"))
+        guard recorded == identity else {
+            throw RPCError(.unavailable, "the embedder changed to \(recorded ?? "none") while this was embedded with \(identity); try again")
         }
-        if let identity = recorded.0, identity != embedder.identity {
-            throw ConfigError(key: "MAMI_EMBEDDER", problem: """
-                memory.db holds vectors made by '\(identity)' but this service is configured for '\(embedder.identity)'; \
-                configure '\(identity)' again (MAMI_EMBEDDER, MAMI_EMBED_MODEL), or start with an empty state directory
-                """)
-        }
-        if let dimension = recorded.1 { return dimension }
-        let dimension = try await embedder.dimension.asyncOr { try await embedder.embed(["dimension probe"], as: .query)[0].count }
-        try await database.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO service_meta (key, value) VALUES ('embedder', ?), ('dimension', ?)",
-                           arguments: [embedder.identity, String(dimension)])
-        }
-        return dimension
+    }
+
+    /// Records `identity` and `dimension` as the vectors in use, and no re-index.
+    static func recordInUse(_ identity: String, dimension: Int, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO service_meta (key, value) VALUES ('embedder', ?), ('dimension', ?)",
+                       arguments: [identity, String(dimension)])
+        try db.execute(sql: "DELETE FROM service_meta WHERE key = 'reindex_to'")
+        try db.execute(sql: "DELETE FROM reindex_vectors")
+    }
+
+    /// Starts (or, for the same target, resumes) a re-index towards `target`;
+    /// vectors computed for another target are dropped.
+    static func beginReindex(to target: String, _ db: Database) throws {
+        if try read(db).target != target { try db.execute(sql: "DELETE FROM reindex_vectors") }
+        try db.execute(sql: "INSERT OR REPLACE INTO service_meta (key, value) VALUES ('reindex_to', ?)", arguments: [target])
     }
 }
 

@@ -10,14 +10,14 @@ struct MemoryMethods: Sendable {
     var reader: MemoryRequestReader
     static let maxBatch = 1000
 
-    func register(into methods: inout RPCMethods) {
-        methods.register("memory.add") { _, params in try await add(params) }
-        methods.register("memory.add_many") { _, params in try await addMany(params) }
-        methods.register("memory.search") { context, params in try await search(params, context: context) }
-        methods.register("memory.list") { _, params in try await list(params) }
-        methods.register("memory.delete") { _, params in try await delete(params) }
-        methods.register("memory.forget_owner") { _, params in try await forgetOwner(params) }
-        methods.register("cache.clear") { _, _ in ["cleared_bytes": .int(Int64(store.index.clear()))] }
+    /// Each call is answered by the methods `current` returns then (a re-index replaces them).
+    static func register(into methods: inout RPCMethods, current: @escaping @Sendable () -> MemoryMethods) {
+        methods.register("memory.add") { _, params in try await current().add(params) }
+        methods.register("memory.add_many") { _, params in try await current().addMany(params) }
+        methods.register("memory.search") { context, params in try await current().search(params, context: context) }
+        methods.register("memory.list") { _, params in try await current().list(params) }
+        methods.register("memory.delete") { _, params in try await current().delete(params) }
+        methods.register("memory.forget_owner") { _, params in try await current().forgetOwner(params) }
     }
 
     /// `memory.add {owner, text, scope?, conversation_id?, source_id?, embedding?}` → `{"id","status","duplicate_of"?}`.

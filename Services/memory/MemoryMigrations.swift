@@ -60,6 +60,24 @@ enum MemoryMigrations {
                 CREATE INDEX doc_chunks_by_document ON doc_chunks (document_id);
                 """)
         }
+        migrator.registerMigration("0004_reindex") { db in
+            // Vectors of the embedder being switched to, beside the ones in use, until the
+            // switch-over copies them in (docs/protocol.md, "Changing the embedder").
+            try db.execute(sql: """
+                CREATE TABLE reindex_vectors (
+                    kind TEXT NOT NULL CHECK (kind IN ('memory', 'chunk')),
+                    seq INTEGER NOT NULL,
+                    embedding BLOB NOT NULL,
+                    PRIMARY KEY (kind, seq)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER memories_leave_reindex AFTER DELETE ON memories BEGIN
+                    DELETE FROM reindex_vectors WHERE kind = 'memory' AND seq = OLD.seq;
+                END;
+                CREATE TRIGGER doc_chunks_leave_reindex AFTER DELETE ON doc_chunks BEGIN
+                    DELETE FROM reindex_vectors WHERE kind = 'chunk' AND seq = OLD.seq;
+                END;
+                """)
+        }
         return migrator
     }
 }

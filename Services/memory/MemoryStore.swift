@@ -12,6 +12,8 @@ struct MemoryStore: Sendable {
     let database: ServiceDatabase
     let index: VectorIndex
     let dimension: Int
+    /// The embedder of the vectors this store writes; a write finds it still in use or fails.
+    let embedderIdentity: String
     let nearDuplicateThreshold: Float
 
     /// Adds each memory (with its embedding) in one transaction; see ``AddOutcome``.
@@ -21,7 +23,8 @@ struct MemoryStore: Sendable {
         let prepared = items.map { PreparedMemory(memory: $0.memory, embedding: $0.embedding) }
         do {
             return try await database.write { db in
-                try prepared.map { try addOne($0, db) }
+                try EmbedderRecord.requireInUse(embedderIdentity, db)
+                return try prepared.map { try addOne($0, db) }
             }
         } catch {
             for owner in owners { index.invalidate(.memories(owner)) }  // the index may hold rows that were rolled back

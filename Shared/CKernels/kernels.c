@@ -3,6 +3,21 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+int mami_thread_nice(int nice) {
+#if defined(__linux__)
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+#else
+    (void)nice;
+    return -1;
+#endif
+}
+
 // Each kernel is built for AVX-512, AVX2+FMA and the baseline x86-64 CPU; the
 // loader picks the best the machine has. Sums may be reordered (vectorized).
 #if defined(__x86_64__)

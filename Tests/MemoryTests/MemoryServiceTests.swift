@@ -151,15 +151,26 @@ import Testing
         try await memory.stop()
     }
 
-    @Test func startingWithAnotherEmbedderIsAClearError() async throws {
+    /// An embedder that cannot be reached: the stored vectors keep answering, and the re-index says what stops it.
+    @Test func startingWithAnotherEmbedderKeepsTheOldVectorsAnsweringMeanwhile() async throws {
         let memory = try await MemoryProcess.start()
         _ = try await memory.call("memory.add", ["owner": "o", "text": "made by the default embedder"])
         try await memory.stop()
-        let other = try ServiceProcess(
-            "mami-memory",
-            environment: serviceEnvironment(memory.directory, extra: ["MAMI_EMBED_MODEL": "all-minilm", "MAMI_OLLAMA_URL": "http://127.0.0.1:9"]),
-            logPath: "\(memory.directory)/other.log")
-        #expect(try await other.waitForExit() == 78)
-        #expect(other.log.contains("multilingual-e5-small-q4"))
+        let other = try await MemoryProcess.start(
+            directory: memory.directory, extra: ["MAMI_EMBEDDER": "engine", "MAMI_EMBED_MODEL": "all-minilm", "MAMI_OLLAMA_URL": "http://127.0.0.1:9"])
+        let hits = try await other.search(["owner": "o", "query": "what made this?", "k": 1])
+        #expect(hits.first?["text"] == "made by the default embedder")
+        var progress: JSONValue?
+        for _ in 0..<100 where progress?["error"] == nil || progress?["error"] == .null {
+            progress = try await other.call("sys.stats", [:])["stats"]?["reindex"]
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(progress?["to"] == "ollama:all-minilm")
+        #expect(progress?["done"] == 0)
+        #expect(progress?["total"] == 1)
+        #expect(progress?["error"]?.stringValue?.isEmpty == false, "\(String(describing: progress))")
+        let stats = try await other.call("sys.stats", [:])["stats"]
+        #expect(stats?["embedder"] == "multilingual-e5-small-q4")
+        try await other.stop()
     }
 }

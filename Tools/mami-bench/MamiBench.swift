@@ -12,7 +12,7 @@ import NIOPosix
 struct MamiBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mami-bench", abstract: "Benchmarks of Mami's services.",
-        subcommands: [WireBench.self, MemoryBench.self, MemorySoak.self, ImageBench.self, GatewayBench.self, StreamBench.self, EngineBench.self, RecallBench.self, EncoderBench.self, StackSoak.self], defaultSubcommand: WireBench.self)
+        subcommands: [WireBench.self, MemoryBench.self, MemorySoak.self, ImageBench.self, GatewayBench.self, StreamBench.self, EngineBench.self, RecallBench.self, EncoderBench.self, EncoderCentering.self, StackSoak.self], defaultSubcommand: WireBench.self)
 }
 
 /// Round trips, throughput, deadline and down-peer figures of RPCClient against a service socket.

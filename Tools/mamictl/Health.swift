@@ -59,11 +59,19 @@ extension MamiCtl {
                 let failing = report["checks"]?.objectValue?.filter { $0.value["ok"] != .bool(true) }.keys.sorted() ?? []
                 var detail = "pid=\(report["pid"]?.intValue ?? 0) uptime=\(report["uptime_s"]?.doubleValue ?? 0)s"
                 if !failing.isEmpty { detail += " failing: \(failing.joined(separator: ", "))" }
+                if service == .memory { detail += await reindexing(client) }
                 return Probe(name: service.rawValue, status: status, detail: detail, report: report)
             } catch {
                 let rpcError = RPCError(from: error)
                 return Probe(name: service.rawValue, status: "failing", detail: rpcError.description, report: rpcError.json)
             }
+        }
+
+        /// " re-indexing to X: done/total" while the memory service moves to another embedder.
+        func reindexing(_ client: RPCClient) async -> String {
+            guard let progress = try? await client.call("sys.stats", timeout: endpoints.timeout)["stats"]?["reindex"], progress != .null else { return "" }
+            let error = progress["error"]?.stringValue.map { " (last batch failed: \($0))" } ?? ""
+            return " re-indexing to \(progress["to"]?.stringValue ?? "?"): \(progress["done"]?.intValue ?? 0)/\(progress["total"]?.intValue ?? 0)\(error)"
         }
 
         func probeHTTP() async -> Probe {

@@ -26,4 +26,7 @@ void mami_gelu(float *x, size_t count);
 /// q, k, v and context are tokens x hidden; scores holds `tokens` floats.
 void mami_attention(const float *q, const float *k, const float *v, float *context, int tokens, int hidden, int heads, float *scores);
 
+/// Sets the calling thread's nice value (Linux schedules threads by their own nice); 0 on success, -1 elsewhere.
+int mami_thread_nice(int nice);
+
 #endif
