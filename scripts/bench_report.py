@@ -211,6 +211,17 @@ def recall_section(command, paths):
                        f"{len(c['missed_top_3'])} |")
     out.append("")
     out.append("Target for the default embedder on a held-out bilingual set: recall@3 ≥ 0.95 and recall@1 ≥ 0.85.")
+    out.append("")
+    out.append("The recall threshold (`memory.search` with `relevant: true`, k = 5, as chat recalls), per embedder: how often the right "
+               "fact is still among the hits, and how often a question about nothing remembered recalls nothing.")
+    out.append("")
+    out.append("| embedder | right fact recalled | unrelated question recalls nothing |")
+    out.append("|---|---|---|")
+    for r in results:
+        v = r.get("relevance")
+        if v:
+            out.append(f"| {r['embedder']} | {v['right_fact_recalled']}/{v['questions']} ({v['right_fact_recalled'] / v['questions']:.2f}) | "
+                       f"{v['unrelated_recalled_nothing']}/{v['unrelated']} ({v['unrelated_recalled_nothing'] / v['unrelated']:.2f}) |")
     for e in encoders:
         out.append("")
         out.append(f"The default embedder's encoder alone (`mami-bench encoder`, `Tools/mami-bench/EncoderBench.swift`): the model file "

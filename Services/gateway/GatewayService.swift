@@ -95,6 +95,7 @@ struct GatewayParts: Sendable {
                                            http: HTTPClient(pool: HTTPClient.dedicatedPool(threads: configuration.llmMaxStreams)))
         let pipeline = ChatPipeline(
             store: conversations, recall: MemoryRecall(client: memory, budget: configuration.memoryBudget, logger: environment.logger),
+            facts: FactExtractor(engine: llm, timeout: configuration.factsTimeout, logger: environment.logger),
             builder: PromptBuilder(budgetTokens: configuration.promptTokens), llm: llm,
             models: EngineModels(engine: llm, defaultModel: configuration.chatModel), worker: worker, mode: mode,
             configuration: configuration, logger: environment.logger)

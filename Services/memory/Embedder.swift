@@ -10,6 +10,9 @@ protocol Embedder: Sendable {
     /// The cosine at or above which two memories say the same thing, calibrated
     /// for this embedder (its scores for unrelated texts may sit high or low).
     var nearDuplicateThreshold: Float { get }
+    /// The score below which a search hit is not related to the question (`memory.search` with
+    /// `relevant: true`), calibrated for this embedder; -1 admits everything.
+    var relevanceThreshold: Float { get }
     /// One L2-normalized vector per text, in order. Asymmetric models embed a
     /// question (`.query`) and what it is searched against (`.passage`) differently.
     /// Work still waiting when `deadline` passes is not started ("deadline exceeded").
@@ -36,6 +39,8 @@ struct HashingEmbedder: Embedder {
     static let dimensionCount = 384
     var dimension: Int? { Self.dimensionCount }
     var nearDuplicateThreshold: Float { 0.92 }
+    /// Hashed trigrams share little with a paraphrase; any overlap at all counts.
+    var relevanceThreshold: Float { 0.05 }
 
     func embed(_ texts: [String], as role: EmbeddingRole, by deadline: NIODeadline) async throws -> [[Float]] {
         texts.map { Self.vector(for: TextNormalizer.normalize($0)) }

@@ -6,6 +6,7 @@ import MamiCore
 /// |---|---|
 /// | `MAMI_MEMORY_INDEX_BYTES` | 268435456 (256 MiB) |
 /// | `MAMI_DEDUP_THRESHOLD` | the embedder's own: 0.96 e5-small, 0.92 hashing and engines (cosine at or above which an add is merged) |
+/// | `MAMI_RECALL_THRESHOLD` | the embedder's own: 0.15 e5-small, 0.05 hashing, none for engines (`memory.search` `relevant: true`) |
 /// | `MAMI_MEMORY_MAX_TEXT_BYTES` | 16384 |
 /// | `MAMI_EMBEDDER` | `e5-small` (in process, the default), `hashing` (built in, no model), or `engine` (the default when `MAMI_EMBED_MODEL` is set) |
 /// | `MAMI_EMBED_MODEL_PATH` | `/usr/local/share/mami/e5-small-q4.bin` (the e5-small model file) |
@@ -24,6 +25,8 @@ struct MemoryConfiguration: Sendable {
     var indexBudgetBytes: Int
     /// Nil: the embedder's own calibration.
     var nearDuplicateThreshold: Float?
+    /// Nil: the embedder's own calibration.
+    var relevanceThreshold: Float?
     var maxTextBytes: Int
     var embedder: EmbedderKind
     var embedModelPath: String
@@ -50,9 +53,16 @@ struct MemoryConfiguration: Sendable {
         }
         embedURL = embedAPI == .openai ? LLMSettings.openAIBase(url) : url
         embedAPIKey = source.string("MAMI_EMBED_API_KEY")
-        nearDuplicateThreshold = try source.string("MAMI_DEDUP_THRESHOLD").map { threshold in
-            guard let value = Float(threshold), value > 0, value <= 1 else {
-                throw ConfigError(key: "MAMI_DEDUP_THRESHOLD", problem: "'\(threshold)' is not a number in (0, 1]")
+        nearDuplicateThreshold = try Self.cosine("MAMI_DEDUP_THRESHOLD", source, in: 0.000_001...1)
+        relevanceThreshold = try Self.cosine("MAMI_RECALL_THRESHOLD", source, in: -1...1)
+    }
+}
+
+extension MemoryConfiguration {
+    static func cosine(_ key: String, _ source: ConfigSource, in range: ClosedRange<Float>) throws -> Float? {
+        try source.string(key).map { text in
+            guard let value = Float(text), range.contains(value) else {
+                throw ConfigError(key: key, problem: "'\(text)' is not a number in \(range.lowerBound)...\(range.upperBound)")
             }
             return value
         }

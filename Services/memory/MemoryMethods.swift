@@ -8,6 +8,8 @@ struct MemoryMethods: Sendable {
     var store: MemoryStore
     var embedder: any Embedder
     var reader: MemoryRequestReader
+    /// The score below which a hit is dropped from a search asked for `relevant` hits.
+    var relevanceThreshold: Float
     static let maxBatch = 1000
 
     /// Each call is answered by the methods `current` returns then (a re-index replaces them).
@@ -47,14 +49,17 @@ struct MemoryMethods: Sendable {
         return ["results": .array(outcomes.map(\.json))]
     }
 
-    /// `memory.search {owner, query | embedding, k?, scope?, conversation_id?}` → `{"results":[{…,"score"}]}`.
+    /// `memory.search {owner, query | embedding, k?, scope?, conversation_id?, relevant?}` → `{"results":[{…,"score"}]}`;
+    /// with `relevant: true`, only hits scoring at least the embedder's relevance threshold.
     func search(_ params: JSONValue?, context: RPCContext) async throws -> JSONValue {
         let members = try params.requireObject()
         let owner = try reader.owner(members)
         let filter = SearchFilter(scope: try reader.scope(members), conversationID: try reader.identifier("conversation_id", members))
         let k = try reader.k(members)
         let query = try await queryVector(members, by: context.deadline)
+        let relevantOnly = try members.optionalBool("relevant") ?? false
         let hits = try await store.search(owner: owner, query: query, k: k, filter: filter, deadline: context.deadline)
+            .filter { !relevantOnly || $0.score >= relevanceThreshold }
         return ["results": .array(hits.map { hit in
             var json = hit.row.json
             if case .object(var members) = json {

@@ -144,7 +144,8 @@ struct Serving: Sendable {
                                 nearDuplicateThreshold: configuration.nearDuplicateThreshold ?? embedder.nearDuplicateThreshold)
         let documents = DocumentStore(database: database, index: index, dimension: dimension, embedderIdentity: embedder.identity)
         (self.embedder, self.dimension, self.index) = (embedder, dimension, index)
-        memories = MemoryMethods(store: store, embedder: embedder, reader: reader)
+        memories = MemoryMethods(store: store, embedder: embedder, reader: reader,
+                                 relevanceThreshold: configuration.relevanceThreshold ?? embedder.relevanceThreshold)
         self.documents = DocumentMethods(store: documents, embedder: embedder, reader: reader)
     }
 }
@@ -155,6 +156,7 @@ struct UnavailableEmbedder: Embedder {
     let problem: String
     var dimension: Int? { nil }
     var nearDuplicateThreshold: Float { 1 }
+    var relevanceThreshold: Float { -1 }
 
     func embed(_ texts: [String], as role: EmbeddingRole, by deadline: NIODeadline) async throws -> [[Float]] {
         throw RPCError(.unavailable, "the embedder of memory.db's vectors, \(identity), is unavailable (\(problem)); a re-index is replacing it")

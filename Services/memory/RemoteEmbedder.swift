@@ -19,6 +19,8 @@ struct RemoteEmbedder: Embedder {
     var dimension: Int? { nil }
     /// Unknown for a model chosen by the operator: the built-in embedder's, until MAMI_DEDUP_THRESHOLD says otherwise.
     var nearDuplicateThreshold: Float { 0.92 }
+    /// Unknown for a model chosen by the operator: everything, until MAMI_RECALL_THRESHOLD says otherwise.
+    var relevanceThreshold: Float { -1 }
     var path: String { api == .ollama ? "/api/embed" : "/v1/embeddings" }
 
     func embed(_ texts: [String], as role: EmbeddingRole, by deadline: NIODeadline) async throws -> [[Float]] {

@@ -42,6 +42,13 @@ extension Dictionary where Key == String, Value == JSONValue {
         return string
     }
 
+    /// An optional boolean member; present but not a boolean is an error.
+    public func optionalBool(_ field: String) throws -> Bool? {
+        guard let value = self[field], value != .null else { return nil }
+        guard let flag = value.boolValue else { throw FieldError(field: field, problem: "must be true or false") }
+        return flag
+    }
+
     /// An optional integer member within `range`; present but ill-typed or out of range is an error.
     public func optionalInt(_ field: String, in range: ClosedRange<Int64>) throws -> Int64? {
         guard let value = self[field], value != .null else { return nil }

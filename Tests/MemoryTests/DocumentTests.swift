@@ -37,7 +37,8 @@ import Testing
         let memory = try await MemoryProcess.start()
         let manual = (1...200).map { "Step \($0): keep the garden watered and weed it on Sundays." }.joined(separator: " ")
             + " The boiler password is written on the blue card in the kitchen drawer."
-        let ingested = try await memory.call("doc.ingest", ["owner": "deniz", "title": "House manual", "text": .string(manual)])
+        let ingested = try await memory.call("doc.ingest", ["owner": "deniz", "title": "House manual", "text": .string(manual)],
+                                             timeout: .seconds(180))
         #expect((ingested["chunks"]?.intValue ?? 0) > 5)
         _ = try await memory.call("doc.ingest", ["owner": "other", "title": "Secret", "text": "The boiler password is hunter2."])
 

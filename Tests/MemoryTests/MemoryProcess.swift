@@ -17,8 +17,9 @@ struct MemoryProcess {
         return MemoryProcess(directory: directory, process: process, client: client)
     }
 
-    func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
-        try await client.call(method, params: params, timeout: .seconds(30))
+    /// Generous: a document's chunks go through the sentence encoder one by one, at a low priority.
+    func call(_ method: String, _ params: JSONValue, timeout: Duration = .seconds(30)) async throws -> JSONValue {
+        try await client.call(method, params: params, timeout: timeout)
     }
 
     func search(_ params: JSONValue) async throws -> [JSONValue] {

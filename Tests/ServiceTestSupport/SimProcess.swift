@@ -75,10 +75,12 @@ public final class SimProcess: Sendable {
         try await calls().filter { $0["path"]?.stringValue == path }
     }
 
-    public func configure(stepMs: Int? = nil, tokenMs: Int? = nil) async throws {
+    /// `structuredReply`: what the simulated LLM answers to every request for structured output (fact extraction).
+    public func configure(stepMs: Int? = nil, tokenMs: Int? = nil, structuredReply: String? = nil) async throws {
         var body: [String: JSONValue] = [:]
         if let stepMs { body["step_ms"] = .int(Int64(stepMs)) }
         if let tokenMs { body["token_ms"] = .int(Int64(tokenMs)) }
+        if let structuredReply { body["structured_reply"] = .string(structuredReply) }
         try await send("POST", "/_sim/config", .object(body), api: .forge)
     }
 

@@ -108,6 +108,18 @@ public final class Stack: @unchecked Sendable {
         try await json("POST", "/api/v1/conversations/\(conversation)/messages", ["content": .string(content)], token: session.access)
     }
 
+    /// The texts of the person's memories once `count` exist (facts are stored off the answer's path), or
+    /// what there is after `limit`.
+    public func memoryTexts(_ session: Session, count: Int, within limit: Duration = .seconds(15)) async throws -> [String] {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let items = try await json("GET", "/api/v1/memories", token: session.access).body["items"]?.arrayValue ?? []
+            let texts = items.compactMap { $0["text"]?.stringValue }
+            if texts.count >= count || ContinuousClock.now >= deadline { return texts }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// Sends a chat message asking for SSE; returns the events in order.
     public func chatStream(_ session: Session, _ conversation: String, _ content: String) async throws -> [(event: String, data: JSONValue)] {
         SSEParser.events(try await http.send(streamedChat(session, conversation, content)).text)

@@ -33,11 +33,31 @@ struct RecallBench: AsyncParsableCommand {
             byID[added["id"]?.stringValue ?? ""] = passage.id
         }
         let factRanks = try await ranks(facts, method: "memory.search", idKey: "id", service: service, byID: byID)
+        let threshold = try await relevance(facts, unrelated: try RecallSet.unrelated(at: "\(set)/facts.json"), service: service, byID: byID)
         let passageRanks = try await ranks(passages, method: "doc.search", idKey: "document_id", service: service, byID: byID)
         print(JSONValue.object([
             "mode": "recall", "embedder": .string(embedder), "merged_facts": .int(Int64(merged)),
-            "facts": RecallScores(ranks: factRanks).json, "documents": RecallScores(ranks: passageRanks).json,
+            "facts": RecallScores(ranks: factRanks).json, "documents": RecallScores(ranks: passageRanks).json, "relevance": threshold,
         ]).jsonText)
+    }
+
+    /// The recall threshold (`memory.search` with `relevant: true`, as chat asks) on the facts: how many questions
+    /// still get their fact among the hits, and how many unrelated questions get no memory at all.
+    func relevance(_ facts: [RecallItem], unrelated: [String], service: MemoryServiceProcess, byID: [String: String]) async throws -> JSONValue {
+        func hits(_ question: String) async throws -> [String] {
+            let params: JSONValue = ["owner": .string(Self.owner), "query": .string(question), "k": 5, "relevant": true]
+            return try await service.call("memory.search", params)["results"]?.arrayValue?.compactMap { byID[$0["id"]?.stringValue ?? ""] } ?? []
+        }
+        var kept = 0, questions = 0, empty = 0
+        for fact in facts {
+            for question in fact.questions {
+                questions += 1
+                if try await hits(question).contains(fact.id) { kept += 1 }
+            }
+        }
+        for question in unrelated where try await hits(question).isEmpty { empty += 1 }
+        return ["questions": .int(Int64(questions)), "right_fact_recalled": .int(Int64(kept)),
+                "unrelated": .int(Int64(unrelated.count)), "unrelated_recalled_nothing": .int(Int64(empty))]
     }
 
     /// For each question, the 1-based rank of its answer in the top ``depth`` (nil when it is not there).
@@ -71,6 +91,10 @@ enum RecallSet {
         try load(path)["documents"]?.arrayValue?.flatMap { document in
             try document["passages"]?.arrayValue?.map { try item($0, title: document["title"]?.stringValue ?? "") } ?? []
         } ?? []
+    }
+
+    static func unrelated(at path: String) throws -> [String] {
+        try load(path)["unrelated"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     private static func load(_ path: String) throws -> JSONValue {

@@ -67,7 +67,7 @@ enum OllamaRoutes {
             return SimResponse.json(chunks.done(reason: reason, tokens: 0))
         }
         let limit = body["options"]?["num_predict"]?.intValue.map(Int.init)
-        let (tokens, truncated) = OllamaSimulator.reply(to: messages, limit: limit)
+        let (tokens, truncated) = body["format"] == nil ? OllamaSimulator.reply(to: messages, limit: limit) : ([control.structuredReply(to: messages)], false)
         let reason = truncated ? "length" : "stop"
         guard body["stream"]?.boolValue ?? true else {
             return SimResponse.json(chunks.whole(tokens.joined(), reason: reason, tokens: tokens.count))

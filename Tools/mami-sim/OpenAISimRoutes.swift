@@ -41,7 +41,8 @@ enum OpenAISimRoutes {
         let model = body["model"]?.stringValue ?? ""
         guard await ollama.knows(model) else { return notFound(model) }
         let limit = (body["max_tokens"] ?? body["max_completion_tokens"])?.intValue.map(Int.init)
-        let (tokens, truncated) = OllamaSimulator.reply(to: body["messages"]?.arrayValue ?? [], limit: limit)
+        let messages = body["messages"]?.arrayValue ?? []
+        let (tokens, truncated) = body["response_format"] == nil ? OllamaSimulator.reply(to: messages, limit: limit) : ([control.structuredReply(to: messages)], false)
         let chunks = CompletionChunks(model: model, reason: truncated ? "length" : "stop")
         guard body["stream"]?.boolValue == true else { return SimResponse.json(chunks.whole(tokens.joined(), tokens: tokens.count)) }
         let delay = control.tokenDelay

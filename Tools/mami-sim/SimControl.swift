@@ -62,6 +62,9 @@ final class SimControl: Sendable {
         var clearings = 0
         var stepDelay: Duration
         var tokenDelay: Duration
+        /// The content of every reply to a request for structured output (Ollama `format`, OpenAI
+        /// `response_format`); nil: `{"facts":[<the last user message>]}`.
+        var structuredReply: String?
     }
 
     static let maxCalls = 100_000
@@ -74,13 +77,23 @@ final class SimControl: Sendable {
     var stepDelay: Duration { state.withLockedValue { $0.stepDelay } }
     var tokenDelay: Duration { state.withLockedValue { $0.tokenDelay } }
     var clearings: Int { state.withLockedValue { $0.clearings } }
+    var structuredReply: String? { state.withLockedValue { $0.structuredReply } }
+
+    /// The reply to a structured-output request whose last user message is `message`.
+    func structuredReply(to messages: [JSONValue]) -> String {
+        if let reply = structuredReply { return reply }
+        let last = messages.last { $0["role"] == "user" }?["content"]?.stringValue ?? ""
+        return JSONValue.object(["facts": .array([.string(last)])]).jsonText
+    }
 
     func configure(_ members: [String: JSONValue]) throws {
         let step = try members.optionalInt("step_ms", in: 0...60_000)
         let token = try members.optionalInt("token_ms", in: 0...60_000)
+        let structured = members["structured_reply"]
         state.withLockedValue { state in
             if let step { state.stepDelay = .milliseconds(step) }
             if let token { state.tokenDelay = .milliseconds(token) }
+            if let structured { state.structuredReply = structured.stringValue }
         }
     }
 

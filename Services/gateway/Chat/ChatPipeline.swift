@@ -40,6 +40,7 @@ enum ChatRoute: Sendable, Equatable {
 struct ChatPipeline: Sendable {
     var store: ConversationStore
     var recall: MemoryRecall
+    var facts: FactExtractor
     var builder: PromptBuilder
     var llm: any ChatEngine
     var models: EngineModels
@@ -128,7 +129,7 @@ struct ChatPipeline: Sendable {
 
     // MARK: stages 8–9
 
-    /// Stores the answer once; remembers the person's message once, keyed by the answer's id.
+    /// Stores the answer once; then, off the answer's path, remembers the facts of the person's message.
     func finish(_ turn: ChatTurn, _ outcome: ChatOutcome) async throws -> Message {
         let status = outcome.error == nil && !outcome.disconnected ? "complete" : "failed"
         let error = outcome.error?.userMessage ?? (outcome.disconnected ? "The client disconnected before the answer was complete." : nil)
@@ -138,11 +139,21 @@ struct ChatPipeline: Sendable {
                                        content: outcome.text, status: status, error: error)
         }.value
         Counter(label: "mami_chat_answers_total", dimensions: [("status", status)]).increment()
-        // What the person states is remembered; a question is not a fact about them.
-        if status == "complete", !turn.userMessage.content.hasSuffix("?") {
-            await recall.remember(owner: turn.user.id, text: turn.userMessage.content, sourceID: turn.answerID)
-        }
+        if status == "complete" { rememberFacts(turn) }
         return message
+    }
+
+    /// The facts of the person's message (FactExtractor), each stored once, keyed by the answer's id and
+    /// the fact's place (G4). Its own task, bounded by MAMI_FACTS_TIMEOUT_MS: the answer never waits for it.
+    func rememberFacts(_ turn: ChatTurn) {
+        let (recall, facts, logger) = (recall, facts, logger)
+        Task {
+            let found = await facts.facts(in: turn.userMessage.content, model: turn.model)
+            for (index, fact) in found.facts.enumerated() {
+                await recall.remember(owner: turn.user.id, text: fact, sourceID: "\(turn.answerID)#\(index)")
+            }
+            logger.debug("facts remembered", metadata: ["answer": "\(turn.answerID)", "facts": "\(found.facts.count)", "source": "\(found.source)"])
+        }
     }
 
     /// Degraded mode (M4): a plain answer without the LLM.

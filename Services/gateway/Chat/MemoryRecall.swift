@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MamiCore
 import MamiWire
@@ -14,7 +15,8 @@ struct MemoryRecall: Sendable {
     static let minimum: Duration = .milliseconds(100)
     static let k = 5
 
-    /// Texts remembered about `owner` that relate to `query`, most relevant first.
+    /// What is remembered about `owner` that relates to `query` (the memory service's `relevant` hits),
+    /// most relevant first, each with the day it was said: "The person lives in Ankara. (2026-11-30)".
     func recall(owner: String, query: String, remaining: Duration) async -> [String] {
         let allowed = min(budget, remaining)
         guard allowed >= Self.minimum else {
@@ -23,10 +25,12 @@ struct MemoryRecall: Sendable {
             return []
         }
         do {
-            let params: JSONValue = ["owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.k))]
+            let params: JSONValue = [
+                "owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.k)), "relevant": true,
+            ]
             let answer = try await client.call("memory.search", params: params, timeout: allowed)
             Counter(label: "mami_memory_recall_total").increment()
-            return answer["results"]?.arrayValue?.compactMap { $0["text"]?.stringValue } ?? []
+            return answer["results"]?.arrayValue?.compactMap(Self.line) ?? []
         } catch {
             Counter(label: "mami_memory_recall_skipped_total", dimensions: [("reason", "error")]).increment()
             logger.notice("memory recall failed; answering without memory", metadata: ["owner": "\(owner)", "error": "\(error)"])
@@ -34,8 +38,14 @@ struct MemoryRecall: Sendable {
         }
     }
 
-    /// Stores what the person said, once per answer (`source_id` = the answer's message id, G4),
-    /// bounded by the same budget as recall: a hung memory service delays an answer by at most that.
+    static func line(_ hit: JSONValue) -> String? {
+        guard let text = hit["text"]?.stringValue else { return nil }
+        guard let said = hit["created_at"]?.doubleValue else { return text }
+        return "\(text) (\(Date(timeIntervalSince1970: said).formatted(.iso8601.year().month().day())))"
+    }
+
+    /// Stores one fact, once (`source_id` = the answer's message id and the fact's place, G4),
+    /// bounded by the same budget as recall.
     func remember(owner: String, text: String, sourceID: String) async {
         let params: JSONValue = [
             "owner": .string(owner), "text": .string(String(text.prefix(4000))), "source_id": .string(sourceID), "scope": "user",

@@ -30,7 +30,7 @@ struct PromptBuilder: Sendable {
         }
         var systemText = system
         if !kept.isEmpty {
-            systemText += "\n\nWhat you remember about this person:\n" + kept.map { "- \($0)" }.joined(separator: "\n")
+            systemText += "\n\nWhat you remember about this person (the day each was said):\n" + kept.map { "- \($0)" }.joined(separator: "\n")
         }
         return [ChatLine(role: "system", content: systemText)] + turns + [newest]
     }

@@ -8,6 +8,10 @@ protocol ChatEngine: Sendable {
     /// cannot be; ending the iteration (or cancelling the consumer) stops the engine's call.
     func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error>
 
+    /// The whole answer to `lines`, constrained to JSON matching `schema` (Ollama `format`,
+    /// OpenAI `response_format` `json_schema`), at temperature 0; not streamed.
+    func structured(_ lines: [ChatLine], model: String, schema: JSONValue, timeout: Duration) async throws -> String
+
     /// The names of the models the engine serves now.
     func models(timeout: Duration) async throws -> [String]
 }

@@ -18,6 +18,20 @@ struct OllamaEngine: ChatEngine {
         return EngineStream(http: http, line: Self.line, refusal: { status, body in Self.refusal(status, body, model: model) }).stream(request)
     }
 
+    func structured(_ lines: [ChatLine], model: String, schema: JSONValue, timeout: Duration) async throws -> String {
+        let body: JSONValue = [
+            "model": .string(model), "messages": .array(lines.map(\.json)), "stream": false, "format": schema,
+            "options": ["temperature": 0, "num_predict": .int(Int64(maxTokens ?? 512))],
+        ]
+        let response = try await http.send(HTTPRequest(method: "POST", url: baseURL + "/api/chat", headers: ["Content-Type": "application/json"],
+                                                       body: body.serialized(), timeout: timeout))
+        guard response.status == 200 else { throw Self.refusal(response.status, response.body, model: model) }
+        guard let content = (try? JSONValue(parsing: response.body))?["message"]?["content"]?.stringValue else {
+            throw LLMError(kind: .failed, detail: "Ollama's answer has no message content")
+        }
+        return content
+    }
+
     func models(timeout: Duration) async throws -> [String] {
         let response = try await http.send(HTTPRequest(url: baseURL + "/api/tags", timeout: timeout))
         guard response.status == 200, let tags = try? JSONValue(parsing: response.body) else {

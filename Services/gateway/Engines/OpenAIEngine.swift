@@ -28,6 +28,24 @@ struct OpenAIEngine: ChatEngine {
         return EngineStream(http: http, line: Self.line, refusal: { status, body in Self.refusal(status, body, model: model) }).stream(request)
     }
 
+    func structured(_ lines: [ChatLine], model: String, schema: JSONValue, timeout: Duration) async throws -> String {
+        let body: JSONValue = [
+            "model": .string(model), "messages": .array(lines.map(\.json)), "stream": false, "temperature": 0,
+            "max_tokens": .int(Int64(maxTokens ?? 512)),
+            "response_format": ["type": "json_schema", "json_schema": ["name": "answer", "strict": true, "schema": schema]],
+        ]
+        var headers = headers
+        headers["Accept"] = "application/json"
+        let response = try await http.send(HTTPRequest(method: "POST", url: baseURL + "/v1/chat/completions", headers: headers,
+                                                       body: body.serialized(), timeout: timeout))
+        guard response.status == 200 else { throw Self.refusal(response.status, response.body, model: model) }
+        let answer = try? JSONValue(parsing: response.body)
+        guard let content = answer?["choices"]?.arrayValue?.first?["message"]?["content"]?.stringValue else {
+            throw LLMError(kind: .failed, detail: "the engine's answer has no message content")
+        }
+        return content
+    }
+
     func models(timeout: Duration) async throws -> [String] {
         var headers = headers
         headers["Accept"] = "application/json"

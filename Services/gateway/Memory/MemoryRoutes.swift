@@ -10,6 +10,9 @@ struct MemoryRoutes: Sendable {
     var authenticator: Authenticator
     var bodyLimit: Int
     static let timeout: Duration = .seconds(3)
+    /// A document's chunks are embedded one after another by the memory service's sentence encoder
+    /// (about 0.15 s per 800-character chunk on one core; a 1 MiB document is minutes).
+    static let ingestTimeout: Duration = .seconds(600)
     static let documentBodyLimit = 1 << 20
 
     func add(to group: RouterGroup<GatewayContext>) {
@@ -19,7 +22,8 @@ struct MemoryRoutes: Sendable {
         group.delete("/memories/:id") { request, context in try await delete("memory.delete", request, context) }
         group.get("/documents") { request, _ in try await forward("doc.list", request, query: true) }
         group.post("/documents") { request, _ in
-            try await forward("doc.ingest", request, fields: ["title", "text", "scope", "conversation_id"], status: .created, limit: Self.documentBodyLimit)
+            try await forward("doc.ingest", request, fields: ["title", "text", "scope", "conversation_id"], status: .created,
+                              limit: Self.documentBodyLimit, timeout: Self.ingestTimeout)
         }
         group.post("/documents/search") { request, _ in try await forward("doc.search", request, fields: ["query", "k", "scope", "conversation_id"]) }
         group.delete("/documents/:id") { request, context in try await delete("doc.delete", request, context) }
@@ -27,7 +31,7 @@ struct MemoryRoutes: Sendable {
 
     /// Calls `method` with the caller as owner and the allowed body fields (or the page query).
     private func forward(_ method: String, _ request: Request, fields: [String] = [], query: Bool = false,
-                         status: HTTPResponse.Status = .ok, limit: Int? = nil) async throws -> Response {
+                         status: HTTPResponse.Status = .ok, limit: Int? = nil, timeout: Duration = Self.timeout) async throws -> Response {
         let user = try await authenticator.principal(request).user
         var params: [String: JSONValue] = ["owner": .string(user.id)]
         if query {
@@ -38,7 +42,7 @@ struct MemoryRoutes: Sendable {
             let body = try await JSONResponse.object(request, limit: limit ?? bodyLimit)
             for field in fields { if let value = body[field] { params[field] = value } }
         }
-        return JSONResponse.make(try await memory.call(method, params: .object(params), timeout: Self.timeout), status: status)
+        return JSONResponse.make(try await memory.call(method, params: .object(params), timeout: timeout), status: status)
     }
 
     private func delete(_ method: String, _ request: Request, _ context: GatewayContext) async throws -> Response {

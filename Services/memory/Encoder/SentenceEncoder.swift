@@ -26,6 +26,9 @@ final class SentenceEncoder: Embedder {
     /// merge; facts that differ in one value ("14 March"/"15 March" 0.78, "İzmir"/"Ankara" 0.72) do not.
     /// (Spellings such as "Izmir" for "İzmir" are exact duplicates after normalization.)
     var nearDuplicateThreshold: Float { 0.85 }
+    /// On the development set (centered vectors): the right fact scores at least this for 91 % of the
+    /// questions, while for about a third of 20 questions about nothing stored no memory reaches it.
+    var relevanceThreshold: Float { 0.15 }
     let path: String
     /// Questions have threads of their own, so a search never waits behind a document's chunks; the
     /// passages' thread runs at a lower priority (nice 10), so on a busy CPU searches get the cores first.
