@@ -1,6 +1,7 @@
 #include "MamiKernels.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__linux__)
@@ -130,6 +131,93 @@ static void tile_avx2(const float *w, const float *const *x, int inputs, float s
     }
 }
 #endif
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void panels_avx512(const uint8_t *w, int inputs, int outputs, uint16_t *panels) {
+    size_t rowBytes = (size_t)inputs / MAMI_Q4_BLOCK * MAMI_Q4_BLOCK_BYTES;
+    float *rows = aligned_alloc(64, sizeof(float) * 16 * (size_t)inputs);
+    for (int group = 0; group * 16 < outputs; group++) {
+        for (int r = 0; r < 16; r++) {
+            int o = group * 16 + r;
+            if (o < outputs) row_avx512(w + (size_t)o * rowBytes, inputs, rows + (size_t)r * inputs);
+            else memset(rows + (size_t)r * inputs, 0, sizeof(float) * (size_t)inputs);
+        }
+        uint16_t *panel = panels + (size_t)group * 16 * inputs;
+        for (int k = 0; k < inputs; k++) {
+            __m512 column = _mm512_set_ps(rows[15 * inputs + k], rows[14 * inputs + k], rows[13 * inputs + k], rows[12 * inputs + k],
+                                          rows[11 * inputs + k], rows[10 * inputs + k], rows[9 * inputs + k], rows[8 * inputs + k],
+                                          rows[7 * inputs + k], rows[6 * inputs + k], rows[5 * inputs + k], rows[4 * inputs + k],
+                                          rows[3 * inputs + k], rows[2 * inputs + k], rows[inputs + k], rows[k]);
+            _mm256_storeu_si256((__m256i *)(panel + (size_t)k * 16), _mm512_cvtps_ph(column, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        }
+    }
+    free(rows);
+}
+
+/// Up to eight tokens against two panels (32 outputs): sixteen accumulators, one broadcast per token and input.
+__attribute__((target("avx512f"), always_inline))
+static inline void panel_tile(const uint16_t *p0, const uint16_t *p1, const float *bias, const float *x, float *y,
+                       int count, int inputs, int outputs, int o) {
+    __m512 a[8], b[8];
+    __m512 b0 = _mm512_loadu_ps(bias + o), b1 = _mm512_loadu_ps(bias + o + 16);
+    for (int t = 0; t < 8; t++) { a[t] = b0; b[t] = b1; }
+    for (int k = 0; k < inputs; k++) {
+        __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p0 + (size_t)k * 16)));
+        __m512 w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p1 + (size_t)k * 16)));
+        for (int t = 0; t < 8; t++) {
+            if (t < count) {
+                __m512 v = _mm512_set1_ps(x[(size_t)t * inputs + k]);
+                a[t] = _mm512_fmadd_ps(v, w0, a[t]);
+                b[t] = _mm512_fmadd_ps(v, w1, b[t]);
+            }
+        }
+    }
+    for (int t = 0; t < count; t++) {
+        _mm512_storeu_ps(y + (size_t)t * outputs + o, a[t]);
+        _mm512_storeu_ps(y + (size_t)t * outputs + o + 16, b[t]);
+    }
+}
+
+__attribute__((target("avx512f")))
+static void panel_linear_avx512(const uint16_t *panels, const float *bias, const float *x, float *y, int tokens, int inputs, int outputs) {
+    for (int o = 0; o < outputs; o += 32) {
+        const uint16_t *p0 = panels + (size_t)o * inputs, *p1 = p0 + (size_t)16 * inputs;
+        for (int t = 0; t < tokens; t += 8) {
+            int count = tokens - t < 8 ? tokens - t : 8;
+            if (count == 8) panel_tile(p0, p1, bias, x + (size_t)t * inputs, y + (size_t)t * outputs, 8, inputs, outputs, o);
+            else panel_tile(p0, p1, bias, x + (size_t)t * inputs, y + (size_t)t * outputs, count, inputs, outputs, o);
+        }
+    }
+}
+#endif
+
+int mami_panels_supported(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+size_t mami_panels_count(int inputs, int outputs) { return (size_t)((outputs + 15) / 16) * 16 * (size_t)inputs; }
+
+void mami_q4_to_panels(const uint8_t *w, int inputs, int outputs, uint16_t *panels) {
+#if defined(__x86_64__)
+    if (mami_panels_supported()) panels_avx512(w, inputs, outputs, panels);
+#else
+    (void)w; (void)inputs; (void)outputs; (void)panels;
+#endif
+}
+
+void mami_panel_linear(const uint16_t *panels, const float *bias, const float *x, float *y, int tokens, int inputs, int outputs) {
+#if defined(__x86_64__)
+    if (mami_panels_supported()) panel_linear_avx512(panels, bias, x, y, tokens, inputs, outputs);
+#else
+    (void)panels; (void)bias; (void)x; (void)y; (void)tokens; (void)inputs; (void)outputs;
+#endif
+}
 
 /// The widest kernels this CPU runs (inputs are a multiple of 32, so of every vector width).
 static void best_kernels(tile_kernel *tile, row_kernel *row) {

@@ -10,6 +10,8 @@ public struct E5Encoder: Sendable {
         var bias: [Float]
         var inputs: Int
         var outputs: Int
+        /// The weights as fp16 panels where the CPU runs the panel kernel (AVX-512), else empty: the 4-bit rows are used.
+        var panels: [UInt16]
     }
 
     struct Norm: Sendable {
@@ -45,8 +47,9 @@ public struct E5Encoder: Sendable {
     private static func layer(_ index: Int, _ file: E5ModelFile) throws -> Layer {
         let hidden = file.shape.hidden, feedForward = file.shape.feedForward
         func linear(_ name: String, _ inputs: Int, _ outputs: Int) throws -> Linear {
-            Linear(offset: try file.tensor("l\(index).\(name).w", .q4, elements: inputs * outputs).offset,
-                   bias: try file.floats("l\(index).\(name).b", count: outputs), inputs: inputs, outputs: outputs)
+            let offset = try file.tensor("l\(index).\(name).w", .q4, elements: inputs * outputs).offset
+            return Linear(offset: offset, bias: try file.floats("l\(index).\(name).b", count: outputs), inputs: inputs, outputs: outputs,
+                          panels: file.panels(at: offset, inputs: inputs, outputs: outputs))
         }
         return Layer(query: try linear("q", hidden, hidden), key: try linear("k", hidden, hidden), value: try linear("v", hidden, hidden),
                      attentionOut: try linear("ao", hidden, hidden), feedForwardIn: try linear("fi", hidden, feedForward),
@@ -122,7 +125,11 @@ public struct E5Encoder: Sendable {
     /// `x`·Wᵀ + b for `count` rows.
     private func apply(_ linear: Linear, _ x: [Float], count: Int, _ base: UnsafePointer<UInt8>) -> [Float] {
         var y = [Float](repeating: 0, count: count * linear.outputs)
-        mami_q4_linear(base + linear.offset, linear.bias, x, &y, Int32(count), Int32(linear.inputs), Int32(linear.outputs))
+        if linear.panels.isEmpty {
+            mami_q4_linear(base + linear.offset, linear.bias, x, &y, Int32(count), Int32(linear.inputs), Int32(linear.outputs))
+        } else {
+            mami_panel_linear(linear.panels, linear.bias, x, &y, Int32(count), Int32(linear.inputs), Int32(linear.outputs))
+        }
         return y
     }
 
@@ -143,6 +150,16 @@ extension E5ModelFile {
         return data.withUnsafeBytes { raw in
             (0..<count).map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: tensor.offset + $0 * 4, as: UInt32.self).littleEndian) }
         }
+    }
+
+    /// The 4-bit matrix at `offset` as fp16 panels, when this CPU runs the panel kernel and the shape suits it; else empty.
+    func panels(at offset: Int, inputs: Int, outputs: Int) -> [UInt16] {
+        guard mami_panels_supported() != 0, outputs % 32 == 0 else { return [] }
+        var panels = [UInt16](repeating: 0, count: mami_panels_count(Int32(inputs), Int32(outputs)))
+        data.withUnsafeBytes { raw in
+            mami_q4_to_panels(raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset, Int32(inputs), Int32(outputs), &panels)
+        }
+        return panels
     }
 
     /// A LayerNorm's weight and bias, `name.w` and `name.b`.

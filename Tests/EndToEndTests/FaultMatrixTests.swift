@@ -90,8 +90,11 @@ import Testing
         let session = try await stack.register("emre")
         let conversation = try await stack.conversation(session)
         #expect(try await stack.chat(session, conversation, "before the faults").status == 200)
+        let before = try await stack.sim.calls(to: engine.chatPath).count
         try await stack.sim.fault(["endpoint": .string(engine.chatPath), "mode": "hang", "count": 1], api: .ollama)
         async let hung = stack.chat(session, conversation, "this one hangs")
+        // The hung chat holds the fault before anyone else reaches the engine.
+        for _ in 0..<400 where try await stack.sim.calls(to: engine.chatPath).count == before { try await Task.sleep(for: .milliseconds(25)) }
         let other = try await stack.register("other")
         #expect(try await stack.chat(other, try await stack.conversation(other), "I am served meanwhile").status == 200)
         let stalled = try await hung

@@ -15,6 +15,20 @@ void mami_q4_row(const uint8_t *row, int columns, float *out);
 /// `inputs` weights (a multiple of 32); x is tokens x inputs, y tokens x outputs.
 void mami_q4_linear(const uint8_t *w, const float *bias, const float *x, float *y, int tokens, int inputs, int outputs);
 
+/// Whether this CPU runs the panel kernels below (AVX-512F).
+int mami_panels_supported(void);
+
+/// The uint16 elements of the panels of a matrix of `outputs` rows of `inputs` weights.
+size_t mami_panels_count(int inputs, int outputs);
+
+/// Repacks Q4_0 rows (`outputs` of `inputs` weights) as fp16 panels: for each group of 16 outputs,
+/// for each input k, the 16 weights w[o][k] side by side (a missing output is 0). AVX-512F only.
+void mami_q4_to_panels(const uint8_t *w, int inputs, int outputs, uint16_t *panels);
+
+/// y[t][o] = bias[o] + sum_k x[t][k] * w[o][k] from panels (mami_q4_to_panels), eight tokens and 32
+/// outputs at a time with no horizontal sums. AVX-512F only; `outputs` a multiple of 32.
+void mami_panel_linear(const uint16_t *panels, const float *bias, const float *x, float *y, int tokens, int inputs, int outputs);
+
 /// Each of the `tokens` rows of x (width `width`) becomes layernorm(x + residual) (residual may be NULL).
 void mami_add_layer_norm(float *x, const float *residual, int tokens, int width,
                          const float *weight, const float *bias, float epsilon);
