@@ -32,6 +32,14 @@ struct FactExtractor: Sendable {
         Answer only with JSON: {"facts": [...]}, an empty list when there are none.
         """
 
+    /// Worked examples before the message: the demonstration model (SmolLM2-135M) answered `[]` to
+    /// "I live in İzmir and I love cats" without them, "The person loves cats." with them.
+    static let examples: [ChatLine] = [
+        ("My sister lives in Bursa and I work as a nurse.", #"{"facts": ["The person's sister lives in Bursa.", "The person works as a nurse."]}"#),
+        ("thanks, that was helpful", #"{"facts": []}"#),
+        ("Ankara'da yaşıyorum.", #"{"facts": ["Kişi Ankara'da yaşıyor."]}"#),
+    ].flatMap { [ChatLine(role: "user", content: $0.0), ChatLine(role: "assistant", content: $0.1)] }
+
     /// How the facts of one message were found.
     enum Source: String, Sendable {
         case model
@@ -49,7 +57,7 @@ struct FactExtractor: Sendable {
         guard admitted else { return fallback(message, reason: "busy") }
         defer { inFlight.withLockedValue { $0 -= 1 } }
         do {
-            let lines = [ChatLine(role: "system", content: Self.instructions), ChatLine(role: "user", content: message)]
+            let lines = [ChatLine(role: "system", content: Self.instructions)] + Self.examples + [ChatLine(role: "user", content: message)]
             let answer = try await engine.structured(lines, model: model, schema: Self.schema, timeout: timeout)
             let proposed = try Self.parse(answer)
             let grounded = proposed.filter { FactGrounding.isGrounded($0, in: message) }
