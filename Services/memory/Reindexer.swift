@@ -22,14 +22,14 @@ struct Reindexer: Service {
     let lastError = NIOLockedValueBox<String?>(nil)
     static let batch = 64
 
-    enum Kind: String, CaseIterable {
+    enum Kind: String, CaseIterable, Sendable {
         case memory
         case chunk
         var table: String { self == .memory ? "memories" : "doc_chunks" }
     }
 
     struct Pending: Sendable {
-        var kind: String
+        var kind: Kind
         var seq: Int64
         var text: String
     }
@@ -75,8 +75,8 @@ struct Reindexer: Service {
                 // A row deleted while it was embedded is not brought back.
                 try db.cachedStatement(sql: """
                     INSERT OR REPLACE INTO reindex_vectors (kind, seq, embedding)
-                    SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM \(Kind(rawValue: item.kind)!.table) WHERE seq = ?)
-                    """).execute(arguments: [item.kind, item.seq, Data(VectorMath.bytes(of: VectorMath.normalized(vector))), item.seq])
+                    SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM \(item.kind.table) WHERE seq = ?)
+                    """).execute(arguments: [item.kind.rawValue, item.seq, Data(VectorMath.bytes(of: VectorMath.normalized(vector))), item.seq])
             }
         }
         lastError.withLockedValue { $0 = nil }
@@ -99,7 +99,7 @@ struct Reindexer: Service {
 
     private static func rows(_ db: Database, _ kind: Kind, where condition: String, _ argument: any DatabaseValueConvertible) throws -> [Pending] {
         try Row.fetchAll(db, sql: "SELECT seq, text FROM \(kind.table) t WHERE \(condition) ORDER BY seq LIMIT \(batch)", arguments: [argument])
-            .map { Pending(kind: kind.rawValue, seq: $0["seq"], text: $0["text"]) }
+            .map { Pending(kind: kind, seq: $0["seq"], text: $0["text"]) }
     }
 
     /// Copies the new vectors in and records the new embedder, if nothing is left to embed.

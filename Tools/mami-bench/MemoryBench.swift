@@ -29,19 +29,7 @@ struct MemoryBench: AsyncParsableCommand {
         let insertSeconds = try await insert(data, client)
         let (latencies, recall) = try await timedQueries(data, client, &generator)
         let resident = try await client.call("sys.stats", timeout: .seconds(10))["resident_bytes"]?.intValue ?? 0
-        // A search by text loads the sentence encoder (the service's default embedder), then its query timed alone.
-        let owner = data[0].owner
-        _ = try await client.call("memory.search", params: ["owner": .string(owner), "query": "where do I live?", "k": .int(Int64(k))], timeout: .seconds(60))
-        var textLatencies: [Double] = []
-        for question in ["where do I live?", "what is my job?", "Hangi şehirde yaşıyorum?", "when is my birthday?"] {
-            for _ in 0..<25 {
-                let started = ContinuousClock.now
-                _ = try await client.call("memory.search", params: ["owner": .string(owner), "query": .string(question), "k": .int(Int64(k))],
-                                          timeout: .seconds(10))
-                textLatencies.append(Double((ContinuousClock.now - started).components.attoseconds) / 1e12
-                                     + Double((ContinuousClock.now - started).components.seconds) * 1e6)
-            }
-        }
+        var textLatencies = try await timedTextSearches(data[0].owner, client)
         let residentWithEncoder = try await client.call("sys.stats", timeout: .seconds(10))["resident_bytes"]?.intValue ?? 0
         await client.close()
         process.terminate()
@@ -120,6 +108,25 @@ struct MemoryBench: AsyncParsableCommand {
             total + exactTopK(data, owner: answer.owner, query: answer.query).filter { answer.returned.contains($0) }.count
         }
         return (latencies.sorted(), Double(found) / Double(queries * k))
+    }
+
+    /// Searches by text (the service embeds each query), timed one at a time after one that loads the sentence encoder.
+    func timedTextSearches(_ owner: String, _ client: RPCClient) async throws -> [Double] {
+        let questions = ["where do I live?", "what is my job?", "Hangi şehirde yaşıyorum?", "when is my birthday?"]
+        func search(_ question: String, timeout: Duration) async throws {
+            let params: JSONValue = ["owner": .string(owner), "query": .string(question), "k": .int(Int64(k))]
+            _ = try await client.call("memory.search", params: params, timeout: timeout)
+        }
+        try await search(questions[0], timeout: .seconds(60))
+        var latencies: [Double] = []
+        for question in questions {
+            for _ in 0..<25 {
+                let start = ContinuousClock.now
+                try await search(question, timeout: .seconds(10))
+                latencies.append(microseconds(ContinuousClock.now - start))
+            }
+        }
+        return latencies
     }
 
     func timeOne(_ owner: String, _ query: [Float], _ client: RPCClient) async throws -> Double {

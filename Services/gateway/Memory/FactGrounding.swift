@@ -25,9 +25,7 @@ enum FactGrounding {
     static func words(_ text: String) -> [String] {
         let folded = text.replacingOccurrences(of: "İ", with: "i").replacingOccurrences(of: "I", with: "i").lowercased()
             .replacingOccurrences(of: "ı", with: "i")
-        return folded.split { !$0.isLetter && !$0.isNumber && $0 != "'" && $0 != "’" }
-            .flatMap { $0.split { $0 == "'" || $0 == "’" } }
-            .map(String.init)
+        return folded.split { !$0.isLetter && !$0.isNumber }.map(String.init)
     }
 
     /// Whether `message` says something about its writer (a first-person word or Turkish first-person ending).

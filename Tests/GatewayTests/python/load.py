@@ -261,7 +261,8 @@ async def mixed(base, config):
             if round_ % 2 == 1:  # every other round in a new conversation
                 created = await http(base, "POST", "/api/v1/conversations", {"title": f"load {i}.{round_}"}, user["token"])
                 conversation = created.json()["id"]
-            await native_chat(base, user["token"], conversation, f"native {i} round {round_}", tally)
+            # A statement about the writer: each answer is followed by a fact extraction and memory writes.
+            await native_chat(base, user["token"], conversation, f"I am native stream {i} in round {round_}", tally)
         work.append(streams_of("native", rounds, chat, tally))
     work += [memory_searches(base, users, rounds * 4, tally), model_lists(base, users, rounds * 4, tally),
              images(base, users[0], rounds * 2, tally)]
