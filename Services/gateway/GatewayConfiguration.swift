@@ -11,7 +11,7 @@ import MamiCore
 /// | `MAMI_SYSTEM_PROMPT` | a short assistant persona |
 /// | `MAMI_PROMPT_TOKENS` | 4096 (prompt budget, estimated at 4 characters a token) |
 /// | `MAMI_MEMORY_BUDGET_MS` | 500 (memory recall bound, G1) |
-/// | `MAMI_FACTS_TIMEOUT_MS` | 20000 (extracting the facts of a message, off the answer's path) |
+/// | `MAMI_FACTS_TIMEOUT_MS` | 20000 (extracting the facts of a message and each fact's write, off the answer's path) |
 /// | `MAMI_CHAT_BUDGET_MS` | 120000 (a chat request's whole budget) |
 /// | `MAMI_GPU_ACQUIRE_MS` | 300 (how long chat waits for the LLM's GPU grant before going on) |
 /// | `MAMI_LLM_STALL_S` | 30 (an LLM stream silent this long fails) |

@@ -144,13 +144,14 @@ struct ChatPipeline: Sendable {
     }
 
     /// The facts of the person's message (FactExtractor), each stored once, keyed by the answer's id and
-    /// the fact's place (G4). Its own task, bounded by MAMI_FACTS_TIMEOUT_MS: the answer never waits for it.
+    /// the fact's place (G4). Its own task, the extraction and each write bounded by MAMI_FACTS_TIMEOUT_MS:
+    /// the answer never waits for it.
     func rememberFacts(_ turn: ChatTurn) {
-        let (recall, facts, logger) = (recall, facts, logger)
+        let (recall, facts, logger, timeout) = (recall, facts, logger, configuration.factsTimeout)
         Task {
             let found = await facts.facts(in: turn.userMessage.content, model: turn.model)
             for (index, fact) in found.facts.enumerated() {
-                await recall.remember(owner: turn.user.id, text: fact, sourceID: "\(turn.answerID)#\(index)")
+                await recall.remember(owner: turn.user.id, text: fact, sourceID: "\(turn.answerID)#\(index)", timeout: timeout)
             }
             logger.debug("facts remembered", metadata: ["answer": "\(turn.answerID)", "facts": "\(found.facts.count)", "source": "\(found.source)"])
         }

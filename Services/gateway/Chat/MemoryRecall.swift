@@ -44,14 +44,14 @@ struct MemoryRecall: Sendable {
         return "\(text) (\(Date(timeIntervalSince1970: said).formatted(.iso8601.year().month().day())))"
     }
 
-    /// Stores one fact, once (`source_id` = the answer's message id and the fact's place, G4),
-    /// bounded by the same budget as recall.
-    func remember(owner: String, text: String, sourceID: String) async {
+    /// Stores one fact, once (`source_id` = the answer's message id and the fact's place, G4), within
+    /// `timeout`: off the answer's path, so not the recall budget (a busy encoder embeds it at a low priority).
+    func remember(owner: String, text: String, sourceID: String, timeout: Duration) async {
         let params: JSONValue = [
             "owner": .string(owner), "text": .string(String(text.prefix(4000))), "source_id": .string(sourceID), "scope": "user",
         ]
         do {
-            _ = try await client.call("memory.add", params: params, timeout: max(budget, Self.minimum))
+            _ = try await client.call("memory.add", params: params, timeout: timeout)
             Counter(label: "mami_memory_writes_total").increment()
         } catch {
             Counter(label: "mami_memory_write_failures_total").increment()
