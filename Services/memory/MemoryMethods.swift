@@ -49,17 +49,22 @@ struct MemoryMethods: Sendable {
         return ["results": .array(outcomes.map(\.json))]
     }
 
-    /// `memory.search {owner, query | embedding, k?, scope?, conversation_id?, relevant?}` → `{"results":[{…,"score"}]}`;
-    /// with `relevant: true`, only hits scoring at least the embedder's relevance threshold.
+    /// `memory.search {owner, query | embedding, k?, scope?, conversation_id?, relevant?, topic?}` → `{"results":[{…,"score"}]}`;
+    /// with `relevant: true`, only hits scoring at least the embedder's relevance threshold; with `topic`, the
+    /// owner's current memory of that topic first, whatever its score (the question asks for it).
     func search(_ params: JSONValue?, context: RPCContext) async throws -> JSONValue {
         let members = try params.requireObject()
         let owner = try reader.owner(members)
         let filter = SearchFilter(scope: try reader.scope(members), conversationID: try reader.identifier("conversation_id", members))
         let k = try reader.k(members)
+        let topic = try reader.identifier("topic", members)
         let query = try await queryVector(members, by: context.deadline)
         let relevantOnly = try members.optionalBool("relevant") ?? false
-        let hits = try await store.search(owner: owner, query: query, k: k, filter: filter, deadline: context.deadline)
+        var hits = try await store.search(owner: owner, query: query, k: k, filter: filter, deadline: context.deadline)
             .filter { !relevantOnly || $0.score >= relevanceThreshold }
+        if let topic, let current = try await store.current(owner: owner, topic: topic, query: query, filter: filter) {
+            hits = Array(([current] + hits.filter { $0.row.id != current.row.id }).prefix(k))
+        }
         return ["results": .array(hits.map { hit in
             var json = hit.row.json
             if case .object(var members) = json {

@@ -78,6 +78,29 @@ enum MemoryMigrations {
                 END;
                 """)
         }
+        migrator.registerMigration("0005_memory_history") { db in
+            // A memory's topic (a newer memory of the same topic replaces it), the message it was said in,
+            // and the texts it held before (docs/protocol.md, "Updating a memory").
+            try db.execute(sql: """
+                ALTER TABLE memories ADD COLUMN topic TEXT;
+                ALTER TABLE memories ADD COLUMN origin_message_id TEXT;
+                ALTER TABLE memories ADD COLUMN origin_conversation_id TEXT;
+                CREATE INDEX memories_by_topic ON memories (owner, topic) WHERE topic IS NOT NULL;
+                CREATE TABLE memory_history (
+                    seq INTEGER PRIMARY KEY,
+                    memory_id TEXT NOT NULL,
+                    owner TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    source_id TEXT,
+                    origin_message_id TEXT,
+                    origin_conversation_id TEXT,
+                    said_at REAL NOT NULL,
+                    replaced_at REAL NOT NULL
+                );
+                CREATE INDEX memory_history_by_memory ON memory_history (memory_id, seq);
+                CREATE INDEX memory_history_by_owner ON memory_history (owner);
+                """)
+        }
         return migrator
     }
 }

@@ -83,6 +83,18 @@ struct MemoryRequestReader: Sendable {
         }
         return NewMemory(
             owner: owner, text: try text("text", members), scope: scope, conversationID: conversationID,
-            sourceID: try identifier("source_id", members), embedding: try embedding(members))
+            sourceID: try identifier("source_id", members), embedding: try embedding(members),
+            topic: try identifier("topic", members), origin: try origin(members))
+    }
+
+    /// `origin {message_id?, conversation_id?}`: where the memory was said.
+    func origin(_ members: [String: JSONValue]) throws -> MemoryOrigin {
+        guard let value = members["origin"], value != .null else { return MemoryOrigin() }
+        guard let origin = value.objectValue else { throw FieldError(field: "origin", problem: "must be an object") }
+        do {
+            return MemoryOrigin(messageID: try identifier("message_id", origin), conversationID: try identifier("conversation_id", origin))
+        } catch let error as FieldError {
+            throw FieldError(field: "origin.\(error.field)", problem: error.problem)
+        }
     }
 }

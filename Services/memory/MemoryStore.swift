@@ -37,7 +37,7 @@ struct MemoryStore: Sendable {
         if let sourceID = memory.sourceID, let replay = try receipt(owner: memory.owner, sourceID: sourceID, db) {
             return replay
         }
-        let outcome = try deduplicate(prepared, db) ?? insert(prepared, db)
+        let outcome = try supersede(prepared, db) ?? deduplicate(prepared, db) ?? insert(prepared, db)
         if let sourceID = memory.sourceID {
             try db.cachedStatement(sql: "INSERT INTO add_receipts (owner, source_id, answer, created_at) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [memory.owner, sourceID, outcome.json.jsonText, Date().timeIntervalSince1970])
@@ -51,6 +51,40 @@ struct MemoryStore: Sendable {
         return try answer.flatMap { AddOutcome(json: try JSONValue(parsing: $0)) }
     }
 
+    /// With a topic that a memory of the owner (same scope and conversation) already has: the same text
+    /// again is a duplicate; another replaces it, under the same id, its earlier text kept in `memory_history`.
+    /// Nil without a topic or with a new one.
+    private func supersede(_ prepared: PreparedMemory, _ db: Database) throws -> AddOutcome? {
+        let memory = prepared.memory
+        guard let topic = memory.topic else { return nil }
+        let statement = try db.cachedStatement(sql: """
+            SELECT seq, id, text, source_id, origin_message_id, origin_conversation_id, created_at FROM memories
+            WHERE owner = ? AND topic = ? AND scope = ? AND conversation_id IS ? ORDER BY seq DESC LIMIT 1
+            """)
+        guard let current = try Row.fetchOne(statement, arguments: [memory.owner, topic, memory.scope.rawValue, memory.conversationID]) else {
+            return nil
+        }
+        let id: String = current["id"]
+        let previous: String = current["text"]
+        if TextNormalizer.normalize(previous) == prepared.normalized {
+            try db.cachedStatement(sql: "UPDATE memories SET updated_at = ? WHERE id = ?").execute(arguments: [Date().timeIntervalSince1970, id])
+            return AddOutcome(id: id, status: .duplicate)
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO memory_history (memory_id, owner, text, source_id, origin_message_id, origin_conversation_id, said_at, replaced_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+            .execute(arguments: [id, memory.owner, previous, current["source_id"], current["origin_message_id"],
+                                 current["origin_conversation_id"], current["created_at"], Date().timeIntervalSince1970])
+        // A new row (a new seq) under the same id: the newest in lists, and re-embedded by a re-index under way.
+        try db.cachedStatement(sql: "DELETE FROM memories WHERE seq = ?").execute(arguments: [current["seq"]])
+        index.update(.memories(memory.owner)) { $0.remove(ids: [id]) }
+        var replacement = prepared
+        replacement.id = id
+        _ = try insert(replacement, db)
+        return AddOutcome(id: id, status: .updated, previous: previous)
+    }
+
     /// An exact duplicate (same normalized text) or a near one (cosine ≥ threshold)
     /// in the same owner, scope and conversation; nil when the memory is new.
     private func deduplicate(_ prepared: PreparedMemory, _ db: Database) throws -> AddOutcome? {
@@ -59,8 +93,11 @@ struct MemoryStore: Sendable {
             sql: "SELECT id, text FROM memories WHERE owner = ? AND text_hash = ? AND scope = ? AND conversation_id IS ?")
         let sameHash = try Row.fetchAll(statement, arguments: [memory.owner, prepared.hash, memory.scope.rawValue, memory.conversationID])
         if let twin = sameHash.first(where: { TextNormalizer.normalize($0["text"]) == prepared.normalized }) {
+            try db.cachedStatement(sql: "UPDATE memories SET topic = COALESCE(topic, ?) WHERE id = ?").execute(arguments: [memory.topic, twin["id"]])
             return AddOutcome(id: twin["id"], status: .duplicate)
         }
+        // A memory with a topic says one thing about it: merged into a memory of another topic, it would be lost.
+        guard memory.topic == nil else { return nil }
         let filter = SearchFilter(scope: memory.scope, conversationID: memory.conversationID)
         let nearest = try vectors(of: memory.owner, db).best(atLeast: nearDuplicateThreshold, to: prepared.embedding, filter: filter)
         guard let nearest else { return nil }
@@ -73,11 +110,13 @@ struct MemoryStore: Sendable {
         let (memory, id, hash, embedding) = (prepared.memory, prepared.id, prepared.hash, prepared.embedding)
         let now = Date().timeIntervalSince1970
         try db.cachedStatement(sql: """
-            INSERT INTO memories (id, owner, scope, conversation_id, text, text_hash, embedding, source_id, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO memories (id, owner, scope, conversation_id, text, text_hash, embedding, source_id, created_at, updated_at,
+                                  topic, origin_message_id, origin_conversation_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
             .execute(arguments: [id, memory.owner, memory.scope.rawValue, memory.conversationID, memory.text, hash,
-                                 prepared.blob, memory.sourceID, now, now])
+                                 prepared.blob, memory.sourceID, now, now, memory.topic, memory.origin.messageID,
+                                 memory.origin.conversationID])
         let row = IndexedRow(seq: db.lastInsertedRowID, id: id, scope: memory.scope, conversationID: memory.conversationID,
                              text: memory.text, createdAt: now)
         index.update(.memories(memory.owner)) { $0.append(row, vector: embedding) }
@@ -118,6 +157,22 @@ struct MemoryStore: Sendable {
     }
 }
 
+
+extension MemoryStore {
+    /// The owner's current memory of `topic` that the filter admits, scored against `query`.
+    func current(owner: String, topic: String, query: [Float], filter: SearchFilter) async throws -> SearchHit? {
+        let found = try await database.read { db -> (row: IndexedRow, vector: [Float])? in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT seq, id, scope, conversation_id, text, created_at, embedding FROM memories
+                WHERE owner = ? AND topic = ? ORDER BY seq DESC LIMIT 1
+                """, arguments: [owner, topic])
+            return row.map { (Self.indexedRow($0), VectorMath.vector(from: $0["embedding"] as Data)) }
+        }
+        guard let found, filter.admits(found.row), found.vector.count == query.count else { return nil }
+        let score = query.withUnsafeBufferPointer { a in found.vector.withUnsafeBufferPointer { b in VectorMath.dot(a, b) } }
+        return SearchHit(row: found.row, score: score)
+    }
+}
 
 /// A memory with everything computed that the writer does not need to compute.
 struct PreparedMemory: Sendable {

@@ -28,6 +28,14 @@ import Testing
         #expect(FactGrounding.isGrounded("Kişi kedileri sever.", in: "İzmir'de yaşıyorum ve kedileri severim"))
     }
 
+    /// "Moved to" states where the person lives: a fact that says "lives in" is supported by it, not by another's move.
+    @Test func anAttributeTheMessageStatesInOtherWordsIsSupported() {
+        #expect(FactGrounding.isGrounded("The person lives in Ankara.", in: "We moved to Ankara last month"))
+        #expect(FactGrounding.isGrounded("Kişi Ankara'da yaşıyor.", in: "Geçen ay Ankara'ya taşındık"))
+        #expect(!FactGrounding.isGrounded("The person lives in Bursa.", in: "My sister moved to Bursa"), "the sister moved")
+        #expect(!FactGrounding.isGrounded("The person lives in Ankara.", in: "We visited Ankara last month"))
+    }
+
     @Test func theFallbackKeepsFirstPersonStatementsOnly() {
         let message = "I live in İzmir. What about you? ok! My cat is called Pamuk\nthanks"
         #expect(FactGrounding.firstPersonStatements(message) == ["I live in İzmir.", "My cat is called Pamuk"])

@@ -151,7 +151,8 @@ struct ChatPipeline: Sendable {
         Task {
             let found = await facts.facts(in: turn.userMessage.content, model: turn.model)
             for (index, fact) in found.facts.enumerated() {
-                await recall.remember(owner: turn.user.id, text: fact, sourceID: "\(turn.answerID)#\(index)", timeout: timeout)
+                await recall.remember(owner: turn.user.id, text: fact, topic: FactTopics.topic(of: fact), origin: turn.userMessage,
+                                      sourceID: "\(turn.answerID)#\(index)", timeout: timeout)
             }
             logger.debug("facts remembered", metadata: ["answer": "\(turn.answerID)", "facts": "\(found.facts.count)", "source": "\(found.source)"])
         }

@@ -15,8 +15,8 @@ struct MemoryRecall: Sendable {
     static let minimum: Duration = .milliseconds(100)
     static let k = 5
 
-    /// What is remembered about `owner` that relates to `query` (the memory service's `relevant` hits),
-    /// most relevant first, each with the day it was said: "The person lives in Ankara. (2026-11-30)".
+    /// What is remembered about `owner` that relates to `query` (the memory service's `relevant` hits, and
+    /// the current memory of the attribute the query names), most relevant first, each with the day it was said: "The person lives in Ankara. (2026-11-30)".
     func recall(owner: String, query: String, remaining: Duration) async -> [String] {
         let allowed = min(budget, remaining)
         guard allowed >= Self.minimum else {
@@ -25,10 +25,12 @@ struct MemoryRecall: Sendable {
             return []
         }
         do {
-            let params: JSONValue = [
+            var params: [String: JSONValue] = [
                 "owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.k)), "relevant": true,
             ]
-            let answer = try await client.call("memory.search", params: params, timeout: allowed)
+            // "Where do I live?" asks for the memory of that topic, however the question scores against it.
+            if let topic = FactTopics.topic(of: query) { params["topic"] = .string(topic) }
+            let answer = try await client.call("memory.search", params: .object(params), timeout: allowed)
             Counter(label: "mami_memory_recall_total").increment()
             return answer["results"]?.arrayValue?.compactMap(Self.line) ?? []
         } catch {
@@ -46,12 +48,16 @@ struct MemoryRecall: Sendable {
 
     /// Stores one fact, once (`source_id` = the answer's message id and the fact's place, G4), within
     /// `timeout`: off the answer's path, so not the recall budget (a busy encoder embeds it at a low priority).
-    func remember(owner: String, text: String, sourceID: String, timeout: Duration) async {
-        let params: JSONValue = [
+    /// With a topic (``FactTopics``) it replaces the person's current memory of that topic; `origin` is the
+    /// person's message and its conversation.
+    func remember(owner: String, text: String, topic: String?, origin: Message, sourceID: String, timeout: Duration) async {
+        var params: [String: JSONValue] = [
             "owner": .string(owner), "text": .string(String(text.prefix(4000))), "source_id": .string(sourceID), "scope": "user",
+            "origin": ["message_id": .string(origin.id), "conversation_id": .string(origin.conversationID)],
         ]
+        if let topic { params["topic"] = .string(topic) }
         do {
-            _ = try await client.call("memory.add", params: params, timeout: timeout)
+            _ = try await client.call("memory.add", params: .object(params), timeout: timeout)
             Counter(label: "mami_memory_writes_total").increment()
         } catch {
             Counter(label: "mami_memory_write_failures_total").increment()

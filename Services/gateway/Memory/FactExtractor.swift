@@ -28,6 +28,7 @@ struct FactExtractor: Sendable {
         who they are, where they live, their work, family, pets, health, likes and dislikes, plans, important dates. \
         Write each fact as one short sentence about the person, in the language of the message \
         (English: "The person lives in Ankara."; Turkish: "Kişi Ankara'da yaşıyor."). Use only what the message says. \
+        State what is true now: when the person moved somewhere, write where they live ("The person lives in Ankara."). \
         Greetings, thanks, questions, requests and remarks about the conversation are not facts. \
         Answer only with JSON: {"facts": [...]}, an empty list when there are none.
         """

@@ -38,9 +38,15 @@ enum FactGrounding {
 
     /// Whether every name and number in `fact`, and two thirds of its other content words, appear in `message`
     /// (a word appears when one of the message's words shares its first four letters, or all of the shorter one's).
+    /// The words that state an attribute the message states too (``FactTopics``: "moved to" for "lives in") count as said.
     static func isGrounded(_ fact: String, in message: String) -> Bool {
         let said = words(message)
-        let content = words(fact).filter { !stopwords.contains($0) && !subjectWords.contains($0) }
+        let statedTopics = Set(FactTopics.matches(in: said).map(\.topic))
+        var factWords = words(fact)
+        for match in FactTopics.matches(in: factWords).reversed() where statedTopics.contains(match.topic) {
+            factWords.removeSubrange(match.words)
+        }
+        let content = factWords.filter { !stopwords.contains($0) && !subjectWords.contains($0) }
         guard !content.isEmpty else { return false }
         let supported = content.filter { word in said.contains { sharesStem(word, $0) } }
         let names = names(in: fact)
@@ -48,10 +54,12 @@ enum FactGrounding {
         return namesSupported && supported.count * 3 >= content.count * 2
     }
 
-    /// Capitalized words after the first, and numbers, folded like ``words(_:)``.
+    /// Capitalized words after the first, and numbers, folded like ``words(_:)``; without a Turkish case
+    /// ending after an apostrophe ("Ankara'da" is Ankara, said as "Ankara'ya" too).
     static func names(in fact: String) -> [String] {
         let raw = fact.split { !$0.isLetter && !$0.isNumber && $0 != "'" && $0 != "’" }.dropFirst()
-        return raw.filter { $0.first?.isUppercase == true || $0.first?.isNumber == true }.flatMap { words(String($0)) }
+        return raw.filter { $0.first?.isUppercase == true || $0.first?.isNumber == true }
+            .compactMap { words(String($0.prefix { $0 != "'" && $0 != "’" })).first }
             .filter { !subjectWords.contains($0) }
     }
 

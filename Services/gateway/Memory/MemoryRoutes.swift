@@ -17,7 +17,7 @@ struct MemoryRoutes: Sendable {
 
     func add(to group: RouterGroup<GatewayContext>) {
         group.get("/memories") { request, _ in try await forward("memory.list", request, query: true) }
-        group.post("/memories") { request, _ in try await forward("memory.add", request, fields: ["text", "scope", "conversation_id"], status: .created) }
+        group.post("/memories") { request, _ in try await forward("memory.add", request, fields: ["text", "scope", "conversation_id", "topic"], status: .created) }
         group.post("/memories/search") { request, _ in try await forward("memory.search", request, fields: ["query", "k", "scope", "conversation_id"]) }
         group.delete("/memories/:id") { request, context in try await delete("memory.delete", request, context) }
         group.get("/documents") { request, _ in try await forward("doc.list", request, query: true) }

@@ -1,0 +1,65 @@
+/// What a fact is about, when it is one of the things a person has one of at a time: where they live,
+/// their job, where they work, their name, age and birthday, in English and Turkish. The memory service
+/// replaces the person's memory of the same topic and keeps the old text in its history (M6), so
+/// "lives in İzmir" then "moved to Ankara" leaves one current fact. The topic names whose attribute
+/// it is, "self/home" or "sister/home": the person's sister moving does not move the person.
+///
+/// Rules, not the model: a small model's own labels would merge facts that are both true
+/// ("loves cats", "has a dog"). A fact that matches no rule has no topic and is only merged when
+/// it is a near-duplicate.
+enum FactTopics {
+    /// Patterns of consecutive words (folded like ``FactGrounding/words(_:)``); a word ending in `*` is a prefix,
+    /// `a|b` are alternatives. The first pattern found in a fact names its attribute.
+    static let attributes: [(attribute: String, pattern: [String])] = [
+        ("home", ["live|lives|living"]), ("home", ["moved|move|moving|relocated", "to"]), ("home", ["resides|reside"]),
+        ("home", ["yaşiyor*|yaşar|yaşariz|yaşarim|taşindi*|taşiniyor*|oturuyor*"]),
+        ("job", ["works|work|working", "as"]), ("job", ["job|profession|occupation"]), ("job", ["olarak", "çaliş*"]),
+        ("job", ["mesleği*"]),
+        ("workplace", ["works|work|working", "at|for"]), ("workplace", ["employed"]), ("workplace", ["çaliş*"]),
+        ("name", ["name|named|called"]), ("name", ["adi|adim|ismi|ismim"]),
+        ("age", ["years", "old"]), ("age", ["yaşinda*"]),
+        ("birthday", ["birthday"]), ("birthday", ["born", "on"]), ("birthday", ["doğum"]),
+    ]
+    /// Whose attribute it is when not the person's own: relation words before the attribute, to a key.
+    static let relations: [(key: String, words: String)] = [
+        ("sister", "sister|sisters"), ("brother", "brother|brothers"), ("sibling", "kardeş*"), ("mother", "mother|mom|anne*"),
+        ("father", "father|dad|baba*"), ("partner", "wife|husband|partner|spouse|eşi|eşim"), ("son", "son|oğl*"),
+        ("daughter", "daughter|kizi|kizim"), ("child", "child|children|çocuğ*"), ("friend", "friend|friends|arkadaş*"),
+        ("dog", "dog|dogs|köpeğ*|köpek*"), ("cat", "cat|cats|kedi*"), ("boss", "boss|patron*"),
+    ]
+    /// Words before the attribute that make the fact about the past, not what is true now.
+    static let past: Set<String> = ["used", "formerly", "previously", "once", "longer", "eskiden", "önceden"]
+    /// A longer statement (the first-person fallback keeps whole sentences) says more than one thing.
+    static let maxWords = 14
+
+    static func topic(of fact: String) -> String? {
+        let words = FactGrounding.words(fact)
+        guard words.count <= maxWords else { return nil }
+        return matches(in: words).first?.topic
+    }
+
+    /// Each attribute stated in `words` (folded), in the order of ``attributes``: its topic and the words that say it.
+    static func matches(in words: [String]) -> [(topic: String, words: Range<Int>)] {
+        attributes.compactMap { attribute, pattern in
+            guard let start = firstMatch(of: pattern, in: words) else { return nil }
+            let before = words[..<start]
+            if before.contains(where: past.contains) { return nil }
+            let owner = relations.first { relation in before.contains { matches($0, relation.words) } }?.key ?? "self"
+            return ("\(owner)/\(attribute)", start..<(start + pattern.count))
+        }
+    }
+
+    private static func firstMatch(of pattern: [String], in words: [String]) -> Int? {
+        guard words.count >= pattern.count else { return nil }
+        return (0...(words.count - pattern.count)).first { start in
+            zip(words[start...], pattern).allSatisfy { matches($0, $1) }
+        }
+    }
+
+    /// Whether `word` is one of `alternatives` ("a|b*": `a` exactly, or anything starting with `b`).
+    static func matches(_ word: String, _ alternatives: String) -> Bool {
+        alternatives.split(separator: "|").contains { alternative in
+            alternative.hasSuffix("*") ? word.hasPrefix(alternative.dropLast()) : word == alternative
+        }
+    }
+}
