@@ -77,6 +77,10 @@ enum GatewayMigrations {
             // NULL: the gateway's default model (MAMI_CHAT_MODEL).
             try db.execute(sql: "ALTER TABLE conversations ADD COLUMN model TEXT")
         }
+        migrator.registerMigration("0005_message_sources") { db in
+            // An answer's document passages, as JSON `[{"number","document_id","title","chunk_id","excerpt"}]`; NULL: none.
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN sources TEXT")
+        }
         return migrator
     }
 }

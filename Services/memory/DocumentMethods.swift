@@ -6,6 +6,8 @@ struct DocumentMethods: Sendable {
     var store: DocumentStore
     var embedder: any Embedder
     var reader: MemoryRequestReader
+    /// The score below which a hit is dropped from a search asked for `relevant` hits.
+    var relevanceThreshold: Float
     var chunker = Chunker()
     static let maxDocumentBytes = 512 * 1024
 
@@ -46,7 +48,9 @@ struct DocumentMethods: Sendable {
         return NewDocument(owner: try reader.owner(members), title: title, text: text, scope: scope, conversationID: conversationID)
     }
 
-    /// `doc.search {owner, query | embedding, k?, scope?, conversation_id?}` → `{"results":[{"document_id","title","ordinal","text","score"}]}`.
+    /// `doc.search {owner, query | embedding, k?, scope?, conversation_id?, relevant?}` →
+    /// `{"results":[{"document_id","title","chunk_id","ordinal","text","score"}]}`; with `relevant: true`, only hits
+    /// scoring at least the relevance threshold.
     func search(_ params: JSONValue?, context: RPCContext) async throws -> JSONValue {
         let members = try params.requireObject()
         let owner = try reader.owner(members)
@@ -58,7 +62,9 @@ struct DocumentMethods: Sendable {
         } else {
             query = try await embedder.embed([try reader.text("query", members)], as: .query, by: context.deadline)[0]
         }
+        let relevantOnly = try members.optionalBool("relevant") ?? false
         let hits = try await store.search(owner: owner, query: query, k: k, filter: filter, deadline: context.deadline)
+            .filter { !relevantOnly || $0.score >= relevanceThreshold }
         return ["results": .array(hits.map(\.json))]
     }
 

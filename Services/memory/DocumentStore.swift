@@ -23,8 +23,8 @@ struct ChunkHit: Sendable {
     var score: Float
 
     var json: JSONValue {
-        ["document_id": .string(documentID), "title": .string(title), "ordinal": .int(Int64(ordinal)),
-         "text": .string(text), "score": .double(Double(score))]
+        ["document_id": .string(documentID), "title": .string(title), "chunk_id": .string("\(documentID)#\(ordinal)"),
+         "ordinal": .int(Int64(ordinal)), "text": .string(text), "score": .double(Double(score))]
     }
 }
 

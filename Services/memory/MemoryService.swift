@@ -144,9 +144,9 @@ struct Serving: Sendable {
                                 nearDuplicateThreshold: configuration.nearDuplicateThreshold ?? embedder.nearDuplicateThreshold)
         let documents = DocumentStore(database: database, index: index, dimension: dimension, embedderIdentity: embedder.identity)
         (self.embedder, self.dimension, self.index) = (embedder, dimension, index)
-        memories = MemoryMethods(store: store, embedder: embedder, reader: reader,
-                                 relevanceThreshold: configuration.relevanceThreshold ?? embedder.relevanceThreshold)
-        self.documents = DocumentMethods(store: documents, embedder: embedder, reader: reader)
+        let relevance = configuration.relevanceThreshold ?? embedder.relevanceThreshold
+        memories = MemoryMethods(store: store, embedder: embedder, reader: reader, relevanceThreshold: relevance)
+        self.documents = DocumentMethods(store: documents, embedder: embedder, reader: reader, relevanceThreshold: relevance)
     }
 }
 

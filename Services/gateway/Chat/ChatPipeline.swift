@@ -23,6 +23,8 @@ struct ChatOutcome: Sendable {
     var text: String
     var error: LLMError?
     var disconnected = false
+    /// The passages it was given with (stored as its `sources`).
+    var sources: [Source] = []
 }
 
 /// Where a message goes after it is stored.
@@ -33,7 +35,7 @@ enum ChatRoute: Sendable, Equatable {
 }
 
 /// Chat as a pipeline of small stages (G2): load the conversation → store the
-/// person's message → route → recall memory (bounded, G1) → build the prompt to
+/// person's message → route → recall memories and document passages (bounded, G1) → build the prompt to
 /// a token budget (G3) → ask the image worker for the GPU (bounded, proceed on
 /// timeout) → stream from the LLM → store the answer once → remember once (G4).
 /// Authentication happens before, at the HTTP boundary.
@@ -76,10 +78,12 @@ struct ChatPipeline: Sendable {
 
     // MARK: stages 4–6
 
-    /// The prompt for `turn`: memory (bounded), recent turns, the budget; and the GPU grant, asked for meanwhile.
-    /// `clientHistory` (the OpenAI surface) replaces the stored turns; its system messages extend ours.
-    func prepare(_ turn: ChatTurn, clientHistory: [ChatLine]? = nil) async throws -> [ChatLine] {
+    /// The prompt for `turn`: memories and document passages (asked at once, bounded together), recent turns,
+    /// the budget; and the GPU grant, asked for meanwhile. `clientHistory` (the OpenAI surface) replaces the
+    /// stored turns; its system messages extend ours.
+    func prepare(_ turn: ChatTurn, clientHistory: [ChatLine]? = nil) async throws -> ChatPrompt {
         async let memories = recall.recall(owner: turn.user.id, query: turn.userMessage.content, remaining: turn.remaining)
+        async let passages = recall.passages(owner: turn.user.id, query: turn.userMessage.content, remaining: turn.remaining)
         async let granted: Void = acquireGPU(turn)
         var system = configuration.systemPrompt
         let history: [ChatLine]
@@ -89,10 +93,10 @@ struct ChatPipeline: Sendable {
         } else {
             history = try await store.history(conversationID: turn.conversation.id, before: turn.userMessage, limit: Self.historyTurns)
         }
-        let lines = builder.build(system: system, memories: await memories, history: history,
-                                  newest: ChatLine(role: "user", content: turn.userMessage.content))
+        let prompt = builder.build(system: system, memories: await memories, passages: await passages, history: history,
+                                   newest: ChatLine(role: "user", content: turn.userMessage.content))
         await granted
-        return lines
+        return prompt
     }
 
     /// Asks the image worker to let the LLM have the GPU; a slow or absent worker only costs the wait.
@@ -110,20 +114,20 @@ struct ChatPipeline: Sendable {
     // MARK: stage 7
 
     /// Streams the answer, handing each delta to `deliver`; stops when `deliver` throws (the client left).
-    func answer(_ turn: ChatTurn, lines: [ChatLine], deliver: (String) async throws -> Void) async -> ChatOutcome {
+    func answer(_ turn: ChatTurn, prompt: ChatPrompt, deliver: (String) async throws -> Void) async -> ChatOutcome {
         var text = ""
         do {
             try await models.check(turn.model)
-            for try await delta in llm.stream(lines, model: turn.model, timeout: turn.remaining) {
+            for try await delta in llm.stream(prompt.lines, model: turn.model, timeout: turn.remaining) {
                 text += delta
-                do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true) }
+                do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true, sources: prompt.sources) }
             }
-            return ChatOutcome(text: text, error: nil)
+            return ChatOutcome(text: text, error: nil, sources: prompt.sources)
         } catch let error as LLMError {
             logger.notice("LLM answer failed", metadata: ["conversation": "\(turn.conversation.id)", "error": "\(error)"])
-            return ChatOutcome(text: text, error: error)
+            return ChatOutcome(text: text, error: error, sources: prompt.sources)
         } catch {
-            return ChatOutcome(text: text, error: LLMError(kind: .failed, detail: "\(error)"))
+            return ChatOutcome(text: text, error: LLMError(kind: .failed, detail: "\(error)"), sources: prompt.sources)
         }
     }
 
@@ -136,7 +140,7 @@ struct ChatPipeline: Sendable {
         // Its own task: a client that left must not cancel the write of what was said.
         let message = try await Task {
             try await store.addMessage(id: turn.answerID, conversationID: turn.conversation.id, role: "assistant",
-                                       content: outcome.text, status: status, error: error)
+                                       content: outcome.text, status: status, error: error, sources: outcome.sources)
         }.value
         Counter(label: "mami_chat_answers_total", dimensions: [("status", status)]).increment()
         if status == "complete" { rememberFacts(turn) }

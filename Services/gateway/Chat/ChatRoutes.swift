@@ -34,8 +34,8 @@ struct ChatRoutes: Sendable {
 
     /// JSON: the whole answer; an LLM failure is a 502 carrying the partial answer.
     func whole(_ turn: ChatTurn) async throws -> Response {
-        let lines = try await pipeline.prepare(turn)
-        let outcome = await pipeline.answer(turn, lines: lines) { _ in }
+        let prompt = try await pipeline.prepare(turn)
+        let outcome = await pipeline.answer(turn, prompt: prompt) { _ in }
         let message = try await pipeline.finish(turn, outcome)
         let body: JSONValue = ["user_message": turn.userMessage.json, "message": message.json]
         guard let error = outcome.error else { return JSONResponse.make(body) }
@@ -49,10 +49,10 @@ struct ChatRoutes: Sendable {
     func stream(_ turn: ChatTurn) -> Response {
         let pipeline = pipeline
         return SSE.response { writer in
-            async let prompt = pipeline.prepare(turn)  // while the first event is written
+            async let prepared = pipeline.prepare(turn)  // while the first event is written
             try await writer.send("message", ["user_message": turn.userMessage.json, "message_id": .string(turn.answerID)])
-            let lines = try await prompt
-            let outcome = await pipeline.answer(turn, lines: lines) { delta in try await writer.send("delta", ["content": .string(delta)]) }
+            let prompt = try await prepared
+            let outcome = await pipeline.answer(turn, prompt: prompt) { delta in try await writer.send("delta", ["content": .string(delta)]) }
             let message = try await pipeline.finish(turn, outcome)
             guard !outcome.disconnected else { return }
             if let error = outcome.error {

@@ -4,38 +4,55 @@ import MamiCore
 import MamiWire
 import Metrics
 
-/// Memory lookups for a chat, bounded (G1): each takes at most
-/// min(`MAMI_MEMORY_BUDGET_MS`, the request's remaining budget); with less than
-/// 100 ms left it is skipped. A skip or a failure is logged and counted, and
-/// the answer goes on without memory.
+/// The memory service's lookups for a chat, bounded (G1): what is remembered
+/// about the person and passages of their documents, asked at once, each within
+/// min(`MAMI_MEMORY_BUDGET_MS`, the request's remaining budget), so together they
+/// never take longer; with less than 100 ms left they are skipped. A skip or a
+/// failure is logged and counted, and the answer goes on without it.
 struct MemoryRecall: Sendable {
     var client: RPCClient
     var budget: Duration
     var logger: Logger
     static let minimum: Duration = .milliseconds(100)
     static let k = 5
+    static let passages = 3
 
     /// What is remembered about `owner` that relates to `query` (the memory service's `relevant` hits, and
-    /// the current memory of the attribute the query names), most relevant first, each with the day it was said: "The person lives in Ankara. (2026-11-30)".
+    /// the current memory of the attribute the query names), most relevant first, each with the day it was
+    /// said: "The person lives in Ankara. (2026-11-30)".
     func recall(owner: String, query: String, remaining: Duration) async -> [String] {
+        var params: [String: JSONValue] = [
+            "owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.k)), "relevant": true,
+        ]
+        // "Where do I live?" asks for the memory of that topic, however the question scores against it.
+        if let topic = FactTopics.topic(of: query) { params["topic"] = .string(topic) }
+        return await search("memory.search", params, remaining: remaining, counter: "memory_recall").compactMap(Self.line)
+    }
+
+    /// The passages of `owner`'s documents that relate to `query` (`relevant` hits), best first, numbered from 1.
+    func passages(owner: String, query: String, remaining: Duration) async -> [Source] {
+        let params: JSONValue = [
+            "owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.passages)), "relevant": true,
+        ]
+        let hits = await search("doc.search", params.objectValue ?? [:], remaining: remaining, counter: "document_recall")
+        return hits.compactMap(Source.init(hit:)).enumerated().map { number, source in source.numbered(number + 1) }
+    }
+
+    /// `method`'s results within the budget, or none (counted as `mami_<counter>_total` or `…_skipped_total`).
+    private func search(_ method: String, _ params: [String: JSONValue], remaining: Duration, counter: String) async -> [JSONValue] {
         let allowed = min(budget, remaining)
         guard allowed >= Self.minimum else {
-            Counter(label: "mami_memory_recall_skipped_total", dimensions: [("reason", "budget")]).increment()
-            logger.notice("memory recall skipped", metadata: ["owner": "\(owner)", "budget_ms": "\(allowed.components.seconds * 1000 + allowed.components.attoseconds / 1_000_000_000_000_000)"])
+            Counter(label: "mami_\(counter)_skipped_total", dimensions: [("reason", "budget")]).increment()
+            logger.notice("\(method) skipped: no budget left", metadata: ["budget_ms": "\(allowed.components.seconds * 1000 + allowed.components.attoseconds / 1_000_000_000_000_000)"])
             return []
         }
         do {
-            var params: [String: JSONValue] = [
-                "owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.k)), "relevant": true,
-            ]
-            // "Where do I live?" asks for the memory of that topic, however the question scores against it.
-            if let topic = FactTopics.topic(of: query) { params["topic"] = .string(topic) }
-            let answer = try await client.call("memory.search", params: .object(params), timeout: allowed)
-            Counter(label: "mami_memory_recall_total").increment()
-            return answer["results"]?.arrayValue?.compactMap(Self.line) ?? []
+            let answer = try await client.call(method, params: .object(params), timeout: allowed)
+            Counter(label: "mami_\(counter)_total").increment()
+            return answer["results"]?.arrayValue ?? []
         } catch {
-            Counter(label: "mami_memory_recall_skipped_total", dimensions: [("reason", "error")]).increment()
-            logger.notice("memory recall failed; answering without memory", metadata: ["owner": "\(owner)", "error": "\(error)"])
+            Counter(label: "mami_\(counter)_skipped_total", dimensions: [("reason", "error")]).increment()
+            logger.notice("\(method) failed; answering without it", metadata: ["error": "\(error)"])
             return []
         }
     }

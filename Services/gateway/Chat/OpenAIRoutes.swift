@@ -62,7 +62,7 @@ struct OpenAIRoutes: Sendable {
 
     func whole(_ turn: ChatTurn, client: [ChatLine], model: String) async throws -> Response {
         if pipeline.mode.isDegraded { return JSONResponse.make(completion(turn, text: try await pipeline.degradedAnswer(turn).content, model: model)) }
-        let outcome = await pipeline.answer(turn, lines: try await pipeline.prepare(turn, clientHistory: client)) { _ in }
+        let outcome = await pipeline.answer(turn, prompt: try await pipeline.prepare(turn, clientHistory: client)) { _ in }
         _ = try await pipeline.finish(turn, outcome)
         if let error = outcome.error { return JSONResponse.make(Self.error(error), status: .badGateway) }
         return JSONResponse.make(completion(turn, text: outcome.text, model: model))
@@ -77,7 +77,7 @@ struct OpenAIRoutes: Sendable {
                 let answer = try await pipeline.degradedAnswer(turn)
                 try await writer.send(nil, chunk.make(["content": .string(answer.content)], finish: nil))
             } else {
-                let outcome = await pipeline.answer(turn, lines: try await pipeline.prepare(turn, clientHistory: client)) { delta in
+                let outcome = await pipeline.answer(turn, prompt: try await pipeline.prepare(turn, clientHistory: client)) { delta in
                     try await writer.send(nil, chunk.make(["content": .string(delta)], finish: nil))
                 }
                 _ = try await pipeline.finish(turn, outcome)

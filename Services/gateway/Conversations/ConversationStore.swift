@@ -42,6 +42,8 @@ struct Message: Sendable {
     var status: String
     var error: String?
     var createdAt: Double
+    /// The document passages an answer was given with.
+    var sources: [Source]
 
     init(row: Row) {
         seq = row["seq"]
@@ -54,13 +56,15 @@ struct Message: Sendable {
         status = row["status"]
         error = row["error"]
         createdAt = row["created_at"]
+        let stored: String? = row["sources"]
+        sources = stored.flatMap { try? JSONValue(parsing: $0) }?.arrayValue?.compactMap(Source.init(stored:)) ?? []
     }
 
     var json: JSONValue {
         [
             "id": .string(id), "conversation_id": .string(conversationID), "role": .string(role), "content": .string(content),
             "kind": .string(kind), "job_id": jobID.map(JSONValue.string) ?? .null, "status": .string(status),
-            "error": error.map(JSONValue.string) ?? .null, "created_at": iso(createdAt),
+            "error": error.map(JSONValue.string) ?? .null, "created_at": iso(createdAt), "sources": .array(sources.map(\.json)),
         ]
     }
 }
@@ -163,19 +167,22 @@ struct ConversationStore: Sendable {
     }
 
     func addMessage(id: String = UUID().uuidString.lowercased(), conversationID: String, role: String, content: String,
-                    kind: String = "text", jobID: String? = nil, status: String = "complete", error: String? = nil) async throws -> Message {
+                    kind: String = "text", jobID: String? = nil, status: String = "complete", error: String? = nil,
+                    sources: [Source] = []) async throws -> Message {
         try await database.write { db in
             try Self.insertMessage(db, id: id, conversationID: conversationID, role: role, content: content, kind: kind, jobID: jobID,
-                                   status: status, error: error)
+                                   status: status, error: error, sources: sources)
         }
     }
 
     private static func insertMessage(_ db: Database, id: String, conversationID: String, role: String, content: String, kind: String,
-                                      jobID: String?, status: String, error: String?) throws -> Message {
+                                      jobID: String?, status: String, error: String?, sources: [Source] = []) throws -> Message {
         let now = Self.now()
+        let storedSources = sources.isEmpty ? nil : JSONValue.array(sources.map(\.json)).jsonText
         try db.cachedStatement(sql: """
-            INSERT INTO messages (id, conversation_id, role, content, kind, job_id, status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, conversationID, role, content, kind, jobID, status, error, now])
+            INSERT INTO messages (id, conversation_id, role, content, kind, job_id, status, error, created_at, sources)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, conversationID, role, content, kind, jobID, status, error, now, storedSources])
         try db.cachedStatement(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?").execute(arguments: [now, conversationID])
         return try Self.message(db, id: id)!
     }
