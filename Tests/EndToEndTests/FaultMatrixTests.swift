@@ -8,22 +8,33 @@ import Testing
 /// one thing and checks that chat goes on, that the failure is clear, and that
 /// nothing acknowledged before it is lost.
 @Suite struct FaultMatrixTests {
-    /// Memory SIGSTOP: chat answers within its budget, health shows memory failing; after SIGCONT all is normal.
+    /// Memory SIGSTOP: chat answers within its budget, without memories or sources; health shows memory
+    /// failing; after SIGCONT all is normal, the document's passage back in the answer.
     @Test func memoryFrozen() async throws {
         let stack = try await Stack.start(extra: ["MAMI_MEMORY_BUDGET_MS": "300"])
         let session = try await stack.register("ada")
         let acknowledged = try await addMemories(stack, session, ["I play the oud", "My sister is called Elif"])
+        let ingested = try await stack.json("POST", "/api/v1/documents", [
+            "title": "Oud care", "text": "Loosen the oud's strings a little before a long journey and keep it away from radiators.",
+        ], token: session.access)
+        #expect(ingested.status == 201)
         let conversation = try await stack.conversation(session)
+        let question = "How should I take care of my oud before a journey?"
         try await stack.process("memory").freeze()
         let started = ContinuousClock.now
-        let answer = try await stack.chat(session, conversation, "Tell me something")
+        let answer = try await stack.chat(session, conversation, question)
         #expect(answer.status == 200)
         #expect(ContinuousClock.now - started < .seconds(5), "the recall budget is 300 ms")
+        #expect(answer.body["message"]?["sources"] == [], "no passages from a frozen memory service")
+        let prompt = try await stack.sim.calls(to: "/api/chat").last?["body"]?["messages"]?.arrayValue?.first?["content"]?.stringValue
+        #expect(prompt?.contains("oud") == false, "nor memories")
         #expect(try await stack.json("GET", "/health").body["services"]?["memory"]?["status"] == "failing")
         stack.process("memory").signal(SIGCONT)
         try await stack.waitUntilServing()
         #expect(try await memoryTexts(stack, session).isSuperset(of: acknowledged))
-        #expect(try await stack.chat(session, conversation, "All good").status == 200)
+        let again = try await stack.chat(session, conversation, question)
+        #expect(again.status == 200)
+        #expect(again.body["message"]?["sources"]?.arrayValue?.first?["title"] == "Oud care")
         await stack.stop()
     }
 

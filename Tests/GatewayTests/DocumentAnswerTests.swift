@@ -1,0 +1,91 @@
+import Foundation
+import MamiCore
+import ServiceTestSupport
+import Testing
+
+/// Documents in the answer (RAG): passages of the person's documents reach the prompt, numbered, and the
+/// stored answer names them as its sources. Real processes, the sentence encoder; mami-sim answers.
+@Suite struct DocumentAnswerTests {
+    static let manual = """
+        # Boiler
+        The boiler password is written on the blue card in the kitchen drawer. Reset the boiler by holding the red button for five seconds.
+
+        # Garden
+        Water the tomatoes every morning in July and weed the beds on Sundays.
+        """
+    static let contract = "The flat's rent is 12 000 lira a month, paid on the first working day of the month to the landlord's bank account."
+
+    @Test func anAnswerIsGivenWithThePassagesItUsedAndStoresThemAsSources() async throws {
+        let stack = try await Stack.start()
+        let session = try await stack.register("nur")
+        let manual = try await ingest(stack, session, title: "House manual", text: Self.manual)
+        _ = try await ingest(stack, session, title: "Rental contract", text: Self.contract)
+        let conversation = try await stack.conversation(session)
+
+        let answer = try await stack.chat(session, conversation, "Where is the boiler password written?")
+        #expect(answer.status == 200)
+        let sources = answer.body["message"]?["sources"]?.arrayValue ?? []
+        #expect(sources.first?["document_id"] == manual, "the manual is the first source")
+        #expect(sources.first?["title"] == "House manual")
+        #expect(sources.first?["number"] == 1)
+        #expect(sources.first?["excerpt"]?.stringValue?.contains("blue card") == true)
+        #expect(sources.first?["chunk_id"]?.stringValue?.hasPrefix(manual.stringValue ?? "?") == true)
+
+        let system = try await lastPrompt(stack)
+        #expect(system.contains("[1] House manual: "), "the passage is in the prompt under its number")
+        #expect(system.contains("blue card in the kitchen drawer"))
+
+        let unrelated = try await stack.chat(session, conversation, "Can you suggest a name for my new kitten?")
+        #expect(unrelated.body["message"]?["sources"] == [], "a question no document answers is given none")
+        #expect(!(try await lastPrompt(stack)).contains("Passages from the person's documents"))
+
+        // The database is the truth: the stored answer carries the same sources.
+        let page = try await stack.json("GET", "/api/v1/conversations/\(conversation)/messages", token: session.access)
+        let stored = page.body["items"]?.arrayValue?.first { $0["id"] == answer.body["message"]?["id"] }
+        #expect(stored?["sources"] == answer.body["message"]?["sources"])
+        #expect(page.body["items"]?.arrayValue?.first { $0["role"] == "user" }?["sources"] == [])
+        await stack.stop()
+    }
+
+    /// Tens of chats at once, each asking about a document of its own writer: every answer names its writer's document only.
+    @Test func concurrentChatsEachGetTheirOwnDocuments() async throws {
+        let stack = try await Stack.start()
+        let people = try await withThrowingTaskGroup(of: (Session, JSONValue, String).self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    let session = try await stack.register("reader\(index)")
+                    let id = try await ingest(stack, session, title: "Notes \(index)", text: "The spare key of house \(index) is under the flower pot by the door.")
+                    return (session, id, try await stack.conversation(session))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let answers = try await withThrowingTaskGroup(of: (JSONValue, JSONValue).self) { group in
+            for (session, document, conversation) in people {
+                group.addTask { (document, try await stack.chat(session, conversation, "Where is the spare key?").body) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 20)
+        for (document, body) in answers {
+            let sources = body["message"]?["sources"]?.arrayValue ?? []
+            #expect(body["message"]?["status"] == "complete")
+            #expect(sources.allSatisfy { $0["document_id"] == document }, "another person's document")
+        }
+        #expect(answers.filter { !($0.1["message"]?["sources"]?.arrayValue ?? []).isEmpty }.count >= 15,
+                "most answers had their passage (a recall past its budget under this load goes without)")
+        await stack.stop()
+    }
+
+    func lastPrompt(_ stack: Stack) async throws -> String {
+        let prompts = try await stack.sim.calls(to: "/api/chat").filter { $0["body"]?["format"] == nil }
+        return prompts.last?["body"]?["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+    }
+}
+
+/// Ingests a document through the API (JSON); its id.
+func ingest(_ stack: Stack, _ session: Session, title: String, text: String) async throws -> JSONValue {
+    let answer = try await stack.json("POST", "/api/v1/documents", ["title": .string(title), "text": .string(text)], token: session.access)
+    #expect(answer.status == 201)
+    return answer.body["id"] ?? .null
+}
