@@ -68,7 +68,7 @@ def stack_soak_section(path, command):
 def gateway_section(path, command):
     r = json.load(open(path))
     frozen, history = r["memory_frozen"], r["history"]
-    out = [GATEWAY_BEGIN, "## Gateway: a frozen memory service, a million-message conversation", ""]
+    out = [GATEWAY_BEGIN, "## Gateway: a frozen memory service, what recall adds, a million-message conversation", ""]
     out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build "
                "(`Tools/mami-bench/GatewayBench.swift`): mami-sim answering at once (`--token-ms 0`), memory, image worker and gateway as real processes. "
                "Streamed chats under load: the next section.")
@@ -76,6 +76,14 @@ def gateway_section(path, command):
     out.append(f"Memory service frozen (SIGSTOP), default `MAMI_MEMORY_BUDGET_MS` 500: time to first token p50 {frozen['p50']:.0f} ms, "
                f"worst {frozen['max']:.0f} ms over {frozen['n']} chats (target ≤ 600 ms; G1).")
     out.append("")
+    recall = r.get("recall")
+    if recall:
+        w, wo = recall["with"], recall["without"]
+        out.append(f"Chat with memory and documents (a person with {recall['memories']} memories and {recall['documents']} documents asking about "
+                   f"them; mami-sim answers at once): time to first token p50 {w['p50']:.0f} ms / p99 {w['p99']:.0f} ms, against "
+                   f"{wo['p50']:.0f} ms / {wo['p99']:.0f} ms with recall skipped (`MAMI_MEMORY_BUDGET_MS=0`): "
+                   f"**{recall['added_p50_ms']:.0f} ms added at p50** (the question embedded, memories and passages searched at once).")
+        out.append("")
     page = history["page_ms"]
     out.append(f"One conversation of {history['messages']:,} messages: a page of 50 by cursor over HTTP, 200 random cursors after a warm pass: "
                f"p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms, worst {page['max']:.2f} ms (target p99 ≤ 5 ms; G8). "

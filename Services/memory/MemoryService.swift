@@ -137,7 +137,8 @@ struct Serving: Sendable {
     var memories: MemoryMethods
     var documents: DocumentMethods
 
-    init(embedder: any Embedder, dimension: Int, configuration: MemoryConfiguration, database: ServiceDatabase) {
+    init(embedder base: any Embedder, dimension: Int, configuration: MemoryConfiguration, database: ServiceDatabase) {
+        let embedder = SharedQueries(base)
         let index = VectorIndex(budgetBytes: configuration.indexBudgetBytes)
         let reader = MemoryRequestReader(dimension: dimension, maxTextBytes: configuration.maxTextBytes)
         let store = MemoryStore(database: database, index: index, dimension: dimension, embedderIdentity: embedder.identity,

@@ -26,9 +26,48 @@ struct GatewayBench: AsyncParsableCommand {
         for _ in 0..<20 { frozen.append(try await stack.firstDelta(session, conversation: conversation)) }
         stack.signal("memory", SIGCONT)
         report["memory_frozen"] = percentiles(frozen)
+        report["recall"] = try await recallCost(stack)
         report["history"] = try await history(stack, session)
         print(JSONValue.object(report).jsonText)
     }
+
+    /// What memories and documents add to the first token: a person with 50 memories and 5 documents asks
+    /// about them, with recall as configured and then with the gateway restarted to skip it
+    /// (`MAMI_MEMORY_BUDGET_MS=0`), alternating questions; the sentence encoder warmed first.
+    func recallCost(_ stack: GatewayStack) async throws -> JSONValue {
+        let session = try await stack.session("reader")
+        for index in 0..<50 {
+            try await stack.call("POST", "/api/v1/memories", ["text": .string(Self.facts[index % Self.facts.count] + " (\(index))")], token: session.token)
+        }
+        for (title, text) in Self.documents {
+            try await stack.call("POST", "/api/v1/documents", ["title": .string(title), "text": .string(text)], token: session.token)
+        }
+        let conversation = try await stack.conversation(session)
+        func samples() async throws -> [Double] {
+            var times: [Double] = []
+            for round in 0..<50 { times.append(try await stack.firstDelta(session, conversation: conversation, content: Self.questions[round % Self.questions.count])) }
+            return Array(times.dropFirst(10))
+        }
+        let with = try await samples()
+        try await stack.restartGateway(extra: ["MAMI_MEMORY_BUDGET_MS": "0"]) {}
+        let without = try await samples()
+        try await stack.restartGateway {}
+        let added = (percentiles(with)["p50"]?.doubleValue ?? 0) - (percentiles(without)["p50"]?.doubleValue ?? 0)
+        return ["with": percentiles(with), "without": percentiles(without), "added_p50_ms": .double(added), "memories": 50,
+                "documents": .int(Int64(Self.documents.count))]
+    }
+
+    static let facts = ["I work as a nurse at the city hospital", "My sister Elif lives in Bursa", "I am allergic to walnuts",
+                        "I play the oud on Sundays", "My birthday is on 14 March", "İzmir'de yaşıyorum", "Kedim Pamuk üç yaşında"]
+    static let documents: [(String, String)] = [
+        ("House manual", "# Boiler\nThe boiler password is written on the blue card in the kitchen drawer.\n\n# Garden\nWater the tomatoes every morning in July."),
+        ("Rental contract", "The rent is 12 000 lira a month, paid on the first working day of the month. Notice is two months."),
+        ("Oud care", "Loosen the strings a little before a long journey and keep the oud away from radiators."),
+        ("Vet letter", "Pamuk's next vaccination is due in April; bring the vaccination card and do not feed her that morning."),
+        ("Hospital rota", "Night shifts run from 20:00 to 08:00; swaps must be agreed with the ward manager a week ahead."),
+    ]
+    static let questions = ["Where is the boiler password?", "When is the rent due?", "How do I care for my oud before a trip?",
+                            "When is Pamuk's vaccination?", "When do night shifts start?"]
 
     /// A conversation of `messages` rows (written while the gateway is stopped), paged by cursor over HTTP.
     func history(_ stack: GatewayStack, _ session: GatewayStack.Session) async throws -> JSONValue {
@@ -116,11 +155,13 @@ final class GatewayStack: @unchecked Sendable {
         throw RPCError(.unavailable, "the stack did not come up")
     }
 
-    func restartGateway(while work: () async throws -> Void) async throws {
+    /// Stops the gateway, does `work`, and starts it again with `extra` settings added to its environment.
+    func restartGateway(extra: [String: String] = [:], while work: () async throws -> Void) async throws {
         processes["gateway"]?.terminate()
         processes["gateway"]?.waitUntilExit()
         try await work()
-        try launch("gateway")
+        processes["gateway"] = try ImageStack.launch("\(binaries)/mami-gateway", [], environment.merging(extra) { $1 },
+                                                     log: "\(directory)/gateway.log")
         try await waitUntilServing()
     }
 
