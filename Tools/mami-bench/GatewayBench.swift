@@ -33,7 +33,7 @@ struct GatewayBench: AsyncParsableCommand {
 
     /// What memories and documents add to the first token: a person with 50 memories and 5 documents asks
     /// about them, with recall as configured and then with the gateway restarted to skip it
-    /// (`MAMI_MEMORY_BUDGET_MS=0`), alternating questions; the sentence encoder warmed first.
+    /// (`MAMI_MEMORY_BUDGET_MS=0`), alternating questions; the first ten of each left out (warm-up).
     func recallCost(_ stack: GatewayStack) async throws -> JSONValue {
         let session = try await stack.session("reader")
         for index in 0..<50 {
@@ -45,7 +45,11 @@ struct GatewayBench: AsyncParsableCommand {
         let conversation = try await stack.conversation(session)
         func samples() async throws -> [Double] {
             var times: [Double] = []
-            for round in 0..<50 { times.append(try await stack.firstDelta(session, conversation: conversation, content: Self.questions[round % Self.questions.count])) }
+            for round in 0..<50 {
+                // Each question new (the memory service keeps a question's vector for a few seconds).
+                let question = "\(Self.questions[round % Self.questions.count]) (\(round))"
+                times.append(try await stack.firstDelta(session, conversation: conversation, content: question))
+            }
             return Array(times.dropFirst(10))
         }
         let with = try await samples()
