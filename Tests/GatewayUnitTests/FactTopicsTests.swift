@@ -18,6 +18,10 @@ import Testing
         ("The person is 34 years old.", "self/age"),
         ("Kişi 34 yaşında.", "self/age"),
         ("The person's birthday is on 14 March.", "self/birthday"),
+        ("The person's parents live in Bursa.", "parents/home"),
+        ("My neighbour's name is Ali.", "neighbour/name"),
+        ("The person's name is Deniz.", "self/name"),
+        ("Benim adım Deniz.", "self/name"),
     ])
     func singleValuedFactsHaveATopic(fact: String, topic: String) {
         #expect(FactTopics.topic(of: fact) == topic)

@@ -27,6 +27,8 @@ enum FactTopics {
         ("daughter", "daughter|kizi|kizim"), ("child", "child|children|çocuğ*"), ("friend", "friend|friends|arkadaş*"),
         ("dog", "dog|dogs|köpeğ*|köpek*"), ("cat", "cat|cats|kedi*"), ("boss", "boss|patron*"),
     ]
+    /// Words that make the next one someone's or something's ("person's" folds to "person", "s").
+    static let possessives: Set<String> = ["s", "my", "our", "their", "his", "her", "kişinin", "benim", "bizim"]
     /// Words before the attribute that make the fact about the past, not what is true now.
     static let past: Set<String> = ["used", "formerly", "previously", "once", "longer", "eskiden", "önceden"]
     /// A longer statement (the first-person fallback keeps whole sentences) says more than one thing.
@@ -44,9 +46,18 @@ enum FactTopics {
             guard let start = firstMatch(of: pattern, in: words) else { return nil }
             let before = words[..<start]
             if before.contains(where: past.contains) { return nil }
-            let owner = relations.first { relation in before.contains { matches($0, relation.words) } }?.key ?? "self"
-            return ("\(owner)/\(attribute)", start..<(start + pattern.count))
+            return ("\(owner(before))/\(attribute)", start..<(start + pattern.count))
         }
+    }
+
+    /// Whose attribute the words before it name: a known relation, else the word a possessive names ("the
+    /// person's parents", "my neighbour's"), else the person's own ("The person's name", "My name").
+    static func owner(_ before: ArraySlice<String>) -> String {
+        if let relation = relations.first(where: { relation in before.contains { matches($0, relation.words) } }) { return relation.key }
+        if let named = before.indices.dropLast().last(where: { possessives.contains(before[$0]) }) {
+            return before[named + 1] == "s" ? "self" : before[named + 1]
+        }
+        return "self"
     }
 
     private static func firstMatch(of pattern: [String], in words: [String]) -> Int? {
