@@ -4,7 +4,7 @@ SWIFT ?= swift
 # after the rest, alone: beside the parallel suites (real processes, a real LLM and sentence encoder
 # on 2 cores) their bounds would measure the machine's load instead.
 TIMING_SUITES := SupervisionTests|GPUTests
-SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv
+SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv poppler-utils
 
 .PHONY: deps build run test load-test e2e systemd-test bench soak verify-units clean
 

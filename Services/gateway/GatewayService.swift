@@ -134,7 +134,9 @@ struct GatewayParts: Sendable {
         }
         ChatRoutes(pipeline: pipeline, images: images, authenticator: authenticator, bodyLimit: limit).add(to: api)
         ImageRoutes(requester: images, store: conversations, worker: worker, authenticator: authenticator, bodyLimit: limit).add(to: api)
-        MemoryRoutes(memory: memory, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        let memoryCalls = MemoryCalls(memory: memory, authenticator: authenticator, bodyLimit: limit)
+        MemoryRoutes(calls: memoryCalls).add(to: api)
+        DocumentRoutes(calls: memoryCalls).add(to: api)
         admin.add(to: api)
         OpenAIRoutes(pipeline: pipeline, authenticator: authenticator, bodyLimit: limit).add(to: router)
     }

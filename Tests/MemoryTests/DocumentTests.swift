@@ -32,6 +32,73 @@ import Testing
     }
 }
 
+/// Chunks follow the document's headings and paragraphs.
+@Suite struct SectionChunkerTests {
+    let chunker = Chunker(maxCharacters: 400, overlapCharacters: 60)
+
+    func paragraph(_ topic: String, sentences: Int) -> String {
+        (1...sentences).map { "The \(topic) note number \($0) says something short." }.joined(separator: " ")
+    }
+
+    var manual: String {
+        """
+        Opening words before any heading.
+
+        # Garden
+        \(paragraph("garden", sentences: 3))
+
+        \(paragraph("hedge", sentences: 4))
+
+        ## Watering
+        \(paragraph("water", sentences: 2))
+
+        # Kitchen
+        \(paragraph("kitchen", sentences: 5))
+
+        \(paragraph("oven", sentences: 3))
+        """
+    }
+
+    @Test func headingsNeverMixInOneChunkAndEachChunkStartsWithItsHeading() {
+        let chunks = chunker.chunks(of: manual)
+        #expect(chunks.first == "Opening words before any heading.")
+        for chunk in chunks.dropFirst() {
+            let headings = chunk.split(separator: "\n").filter { $0.hasPrefix("#") }
+            #expect(headings.count == 1, "one heading per chunk: \(chunk)")
+            #expect(chunk.hasPrefix(String(headings.first ?? "")), "the heading opens the chunk: \(chunk)")
+            #expect(chunk.count <= 400)
+        }
+        #expect(chunks.filter { $0.hasPrefix("# Garden\n\n") }.count >= 1)
+        #expect(chunks.contains { $0.hasPrefix("## Watering\n\n") && $0.contains("water note number 2") })
+        #expect(!chunks.contains { $0.contains("garden note") && $0.contains("kitchen note") })
+    }
+
+    @Test func paragraphsThatFitAreNeverSplit() {
+        let chunks = chunker.chunks(of: manual)
+        for (topic, count) in [("garden", 3), ("hedge", 4), ("water", 2), ("kitchen", 5), ("oven", 3)] {
+            let whole = paragraph(topic, sentences: count)
+            #expect(chunks.filter { $0.contains(whole) }.count == 1, "\(topic) is whole in exactly one chunk")
+        }
+        // Paragraphs that fit together share a chunk, apart by a blank line.
+        #expect(chunks.contains { $0 == "# Kitchen\n\n" + paragraph("kitchen", sentences: 5) + "\n\n" + paragraph("oven", sentences: 3) })
+    }
+
+    @Test func aLongParagraphIsCutAtSentenceEndsAndEveryPieceCarriesTheHeading() {
+        let long = paragraph("long", sentences: 40)
+        let chunks = chunker.chunks(of: "### Long section\n\n" + long)
+        #expect(chunks.count > 3)
+        #expect(chunks.allSatisfy { $0.hasPrefix("### Long section\n\n") && $0.count <= 400 })
+        #expect(chunks.allSatisfy { $0.hasSuffix("short.") }, "each piece ends at a sentence end")
+        let bodies = chunks.map { $0.dropFirst("### Long section\n\n".count) }.joined(separator: " ")
+        #expect(bodies == long, "sentence cuts lose and repeat nothing")
+    }
+
+    @Test func aHeadingAloneIsAChunkAndCodeFencesHoldNoHeadings() {
+        let chunks = chunker.chunks(of: "# Title\n## Part\nText of the part.\n\n```\n# not a heading\n```")
+        #expect(chunks == ["# Title", "## Part\n\nText of the part.\n\n``` # not a heading ```"])
+    }
+}
+
 @Suite struct DocumentServiceTests {
     @Test func ingestSearchListDeleteAndForget() async throws {
         let memory = try await MemoryProcess.start()

@@ -22,6 +22,13 @@ struct APIError: Error, HTTPResponseError, Sendable {
     static let forbidden = APIError(.forbidden, "forbidden", "this needs the admin role")
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "no such \(what)") }
     static let tooManyRequests = APIError(.tooManyRequests, "rate_limited", "too many attempts; wait a minute")
+    static func bodyTooLarge(limit: Int) -> APIError { APIError(.contentTooLarge, "body_too_large", "the body exceeds \(limit) bytes") }
+    /// An uploaded document whose text is larger than the memory service stores.
+    static func documentTooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "document_too_large", message, field: "file") }
+    /// An uploaded file of a kind that is not read.
+    static func unsupportedMediaType(_ message: String) -> APIError { APIError(.unsupportedMediaType, "unsupported_media_type", message, field: "file") }
+    /// An uploaded file of an accepted kind whose text cannot be read (not UTF-8, a broken PDF).
+    static func unreadableDocument(_ message: String) -> APIError { APIError(.unprocessableContent, "unreadable_document", message, field: "file") }
 
     /// A field error from request validation.
     init(_ error: FieldError) {
@@ -47,17 +54,21 @@ enum JSONResponse {
 
     /// The request body as a JSON object: too large → 413, not JSON → 400, not an object → 400.
     static func object(_ request: Request, limit: Int) async throws -> [String: JSONValue] {
-        var request = request
-        let bytes: ByteBuffer
-        do {
-            bytes = try await request.collectBody(upTo: limit)
-        } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "the body exceeds \(limit) bytes")
-        }
+        let bytes = try await collect(request, limit: limit)
         guard bytes.readableBytes > 0 else { return [:] }
         guard let value = try? JSONValue(parsing: Array(buffer: bytes)) else { throw APIError.badRequest("the body is not valid JSON") }
         guard let object = value.objectValue else { throw APIError.badRequest("the body must be a JSON object") }
         return object
+    }
+
+    /// The whole request body; one larger than `limit` bytes is a 413.
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch {
+            throw APIError.bodyTooLarge(limit: limit)
+        }
     }
 }
 
