@@ -47,6 +47,27 @@ import Testing
         await stack.stop()
     }
 
+    /// A Markdown file, an HTML page and a PDF, uploaded as files: each is the source of the answer to a question it answers.
+    @Test func uploadedFilesAreTheSourcesOfTheAnswersTheyAnswer() async throws {
+        let stack = try await Stack.start()
+        let session = try await stack.register("ozan")
+        let files = [
+            FilePart(filename: "greenhouse.md", contentType: "text/markdown", bytes: Array(DocumentUploadTests.markdown.utf8)),
+            FilePart(filename: "bikes.html", contentType: "text/html", bytes: Array(DocumentUploadTests.html.utf8)),
+            FilePart(filename: "lighthouse-notes.pdf", contentType: "application/pdf", bytes: minimalPDF(saying: DocumentUploadTests.pdfSentence)),
+        ]
+        for file in files { #expect(try await stack.upload(file, token: session.access).status == 201) }
+        let conversation = try await stack.conversation(session)
+        for (question, title) in [("When do the tomato seedlings move to the greenhouse?", "Greenhouse handbook"),
+                                  ("What should I do about a squeaking bicycle chain?", "Bicycle repair & care"),
+                                  ("Who writes the tide tables?", "lighthouse-notes")] {
+            let answer = try await stack.chat(session, conversation, question)
+            #expect(answer.status == 200)
+            #expect(answer.body["message"]?["sources"]?.arrayValue?.first?["title"] == .string(title), "\(question)")
+        }
+        await stack.stop()
+    }
+
     /// Tens of chats at once, each asking about a document of its own writer: every answer names its writer's document only.
     @Test func concurrentChatsEachGetTheirOwnDocuments() async throws {
         let stack = try await Stack.start()
