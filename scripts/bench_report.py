@@ -230,6 +230,32 @@ def recall_section(command, paths):
             out.append(f"| {r['embedder']} | {name} | {v['right_recalled']}/{v['questions']} ({v['right_recalled'] / v['questions']:.2f}) | "
                        f"{v['unrelated_recalled_nothing']}/{v['unrelated']} ({v['unrelated_recalled_nothing'] / v['unrelated']:.2f}) | "
                        f"{right['min']:.3f} / {right['p10']:.3f} / {right['median']:.3f} | {best['median']:.3f} / {best['p90']:.3f} / {best['max']:.3f} |")
+    fused = [r for r in results if r.get("fusion")]
+    if fused:
+        out.append("")
+        out.append(f"BM25 beside the vectors (bench only; the service has no lexical index): the same facts and passages in an in-memory "
+                   "SQLite FTS5 table (`unicode61 remove_diacritics 2`), each question's words OR-ed and ranked by `bm25()`; the "
+                   f"vectors' ranking is the service's (k = 100); RRF fuses the two, Σ 1 / ({fused[0]['fusion']['rrf_k']} + rank), "
+                   "whole or each one's top 10 only (as a service would fuse its candidates). Ranks counted within the top 10.")
+        out.append("")
+        out.append("| set | ranking | embedder | recall@1 | recall@3 | MRR |")
+        out.append("|---|---|---|---|---|---|")
+        row = lambda c: f"{c['recall_at_1']:.3f} | {c['recall_at_3']:.3f} | {c['mrr']:.3f} |"
+        for name in ("facts", "documents"):
+            out.append(f"| {name} | BM25 alone | (none) | {row(fused[0]['fusion'][name]['bm25'])}")
+            for r in fused:
+                out.append(f"| {name} | vectors alone | {r['embedder']} | {row(r['fusion'][name]['vectors'])}")
+                out.append(f"| {name} | RRF, vectors + BM25 | {r['embedder']} | {row(r['fusion'][name]['rrf'])}")
+                out.append(f"| {name} | RRF of each one's top 10 | {r['embedder']} | {row(r['fusion'][name]['rrf_top_10'])}")
+        out.append("")
+        changes = []
+        for r in fused:
+            parts = []
+            for name in ("documents", "facts"):
+                v, f = r["fusion"][name]["vectors"], r["fusion"][name]["rrf"]
+                parts.append(f"{name} MRR {v['mrr']:.3f} → {f['mrr']:.3f} (recall@1 {v['recall_at_1']:.3f} → {f['recall_at_1']:.3f})")
+            changes.append(f"{r['embedder']}: " + ", ".join(parts))
+        out.append("Fusion, against the vectors alone: " + "; ".join(changes) + ".")
     for e in encoders:
         out.append("")
         out.append(f"The default embedder's encoder alone (`mami-bench encoder`, `Tools/mami-bench/EncoderBench.swift`): the model file "

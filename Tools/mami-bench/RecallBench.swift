@@ -8,7 +8,8 @@ import MamiWire
 /// passage ingested as a document of its own; each question searched; the rank
 /// of the right answer among the top ten gives recall@1, recall@3 and MRR. The
 /// relevance threshold is measured as chat asks (`relevant: true`, k = 5 for
-/// memories, 3 for passages), with the scores to calibrate it by.
+/// memories, 3 for passages), with the scores to calibrate it by; and a BM25
+/// ranking (SQLite FTS5) of the same texts, alone and fused with the vectors'.
 struct RecallBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "recall", abstract: "Recall@1/@3 and MRR on the development set.")
 
@@ -36,6 +37,7 @@ struct RecallBench: AsyncParsableCommand {
             byID[added["id"]?.stringValue ?? ""] = fact.id
         }
         let merged = facts.count - byID.count
+        let storedFacts = Set(byID.values)
         for passage in passages {
             let added = try await service.call("doc.ingest", ["owner": .string(Self.owner), "title": .string(passage.title), "text": .string(passage.text)])
             byID[added["id"]?.stringValue ?? ""] = passage.id
@@ -43,6 +45,8 @@ struct RecallBench: AsyncParsableCommand {
         let search = RecallSearcher(service: service, byID: byID)
         let factRankings = try await search.rankings(facts, Self.memories)
         let passageRankings = try await search.rankings(passages, Self.passages)
+        let factText = try await BM25Index(facts.filter { storedFacts.contains($0.id) })
+        let passageText = try await BM25Index(passages)
         print(JSONValue.object([
             "mode": "recall", "embedder": .string(embedder), "merged_facts": .int(Int64(merged)),
             "facts": RecallScores(ranks: factRankings.map(\.vectorRank)).json,
@@ -50,6 +54,11 @@ struct RecallBench: AsyncParsableCommand {
             "relevance": [
                 "facts": try await search.relevance(factRankings, unrelated: unrelatedToFacts, Self.memories),
                 "documents": try await search.relevance(passageRankings, unrelated: unrelatedToPassages, Self.passages),
+            ],
+            "fusion": [
+                "rrf_k": .int(Int64(Fusion.k)),
+                "facts": try await Fusion.compare(factRankings, text: factText),
+                "documents": try await Fusion.compare(passageRankings, text: passageText),
             ],
         ]).jsonText)
     }
