@@ -253,9 +253,11 @@ def recall_section(command, paths):
             parts = []
             for name in ("documents", "facts"):
                 v, f = r["fusion"][name]["vectors"], r["fusion"][name]["rrf"]
-                parts.append(f"{name} MRR {v['mrr']:.3f} → {f['mrr']:.3f} (recall@1 {v['recall_at_1']:.3f} → {f['recall_at_1']:.3f})")
-            changes.append(f"{r['embedder']}: " + ", ".join(parts))
-        out.append("Fusion, against the vectors alone: " + "; ".join(changes) + ".")
+                verdict = "helps" if f["mrr"] > v["mrr"] else "does not help" if f["mrr"] == v["mrr"] else "hurts"
+                parts.append(f"{verdict} {name} (MRR {v['mrr']:.3f} → {f['mrr']:.3f}, recall@1 {v['recall_at_1']:.3f} → {f['recall_at_1']:.3f})")
+            changes.append(f"with {r['embedder']} it " + " and ".join(parts))
+        out.append("What fusion does against the vectors alone: " + "; ".join(changes) + ". Why, and what it means for the service: "
+                   "docs/decisions.md, \"No BM25 fusion for now\".")
     for e in encoders:
         out.append("")
         out.append(f"The default embedder's encoder alone (`mami-bench encoder`, `Tools/mami-bench/EncoderBench.swift`): the model file "
