@@ -220,16 +220,52 @@ def recall_section(command, paths):
     out.append("")
     out.append("Target for the default embedder on a held-out bilingual set: recall@3 ≥ 0.95 and recall@1 ≥ 0.85.")
     out.append("")
-    out.append("The recall threshold (`memory.search` with `relevant: true`, k = 5, as chat recalls), per embedder: how often the right "
-               "fact is still among the hits, and how often a question about nothing remembered recalls nothing.")
+    out.append("The relevance threshold (`relevant: true`, as chat asks: `memory.search` k = 5, `doc.search` k = 3; 0.15 for e5-small, "
+               "0.05 for hashing), per embedder: how often the right fact or passage is still among the hits, and how often an "
+               "unrelated question gets none (facts: the 20 unrelated questions of `facts.json`; documents: those and the 12 household "
+               "questions of `documents.json` that no passage answers). Beside them, the scores a threshold falls between (k = 100, "
+               "no threshold): the right answer's, and the best hit's of each unrelated question.")
     out.append("")
-    out.append("| embedder | right fact recalled | unrelated question recalls nothing |")
-    out.append("|---|---|---|")
+    out.append("| embedder | set | right answer recalled | unrelated question recalls nothing | right answer's score: min / p10 / median "
+               "| unrelated question's best: median / p90 / max |")
+    out.append("|---|---|---|---|---|---|")
     for r in results:
-        v = r.get("relevance")
-        if v:
-            out.append(f"| {r['embedder']} | {v['right_fact_recalled']}/{v['questions']} ({v['right_fact_recalled'] / v['questions']:.2f}) | "
-                       f"{v['unrelated_recalled_nothing']}/{v['unrelated']} ({v['unrelated_recalled_nothing'] / v['unrelated']:.2f}) |")
+        for name in ("facts", "documents"):
+            v = r.get("relevance", {}).get(name)
+            if not v:
+                continue
+            right, best = v["right_score"], v["unrelated_best_score"]
+            out.append(f"| {r['embedder']} | {name} | {v['right_recalled']}/{v['questions']} ({v['right_recalled'] / v['questions']:.2f}) | "
+                       f"{v['unrelated_recalled_nothing']}/{v['unrelated']} ({v['unrelated_recalled_nothing'] / v['unrelated']:.2f}) | "
+                       f"{right['min']:.3f} / {right['p10']:.3f} / {right['median']:.3f} | {best['median']:.3f} / {best['p90']:.3f} / {best['max']:.3f} |")
+    fused = [r for r in results if r.get("fusion")]
+    if fused:
+        out.append("")
+        out.append(f"BM25 beside the vectors (bench only; the service has no lexical index): the same facts and passages in an in-memory "
+                   "SQLite FTS5 table (`unicode61 remove_diacritics 2`), each question's words OR-ed and ranked by `bm25()`; the "
+                   f"vectors' ranking is the service's (k = 100); RRF fuses the two, Σ 1 / ({fused[0]['fusion']['rrf_k']} + rank), "
+                   "whole or each one's top 10 only (as a service would fuse its candidates). Ranks counted within the top 10.")
+        out.append("")
+        out.append("| set | ranking | embedder | recall@1 | recall@3 | MRR |")
+        out.append("|---|---|---|---|---|---|")
+        row = lambda c: f"{c['recall_at_1']:.3f} | {c['recall_at_3']:.3f} | {c['mrr']:.3f} |"
+        for name in ("facts", "documents"):
+            out.append(f"| {name} | BM25 alone | (none) | {row(fused[0]['fusion'][name]['bm25'])}")
+            for r in fused:
+                out.append(f"| {name} | vectors alone | {r['embedder']} | {row(r['fusion'][name]['vectors'])}")
+                out.append(f"| {name} | RRF, vectors + BM25 | {r['embedder']} | {row(r['fusion'][name]['rrf'])}")
+                out.append(f"| {name} | RRF of each one's top 10 | {r['embedder']} | {row(r['fusion'][name]['rrf_top_10'])}")
+        out.append("")
+        changes = []
+        for r in fused:
+            parts = []
+            for name in ("documents", "facts"):
+                v, f = r["fusion"][name]["vectors"], r["fusion"][name]["rrf"]
+                verdict = "helps" if f["mrr"] > v["mrr"] else "does not help" if f["mrr"] == v["mrr"] else "hurts"
+                parts.append(f"{verdict} {name} (MRR {v['mrr']:.3f} → {f['mrr']:.3f}, recall@1 {v['recall_at_1']:.3f} → {f['recall_at_1']:.3f})")
+            changes.append(f"with {r['embedder']} it " + " and ".join(parts))
+        out.append("What fusion does against the vectors alone: " + "; ".join(changes) + ". Why, and what it means for the service: "
+                   "docs/decisions.md, \"No BM25 fusion for now\".")
     for e in encoders:
         out.append("")
         out.append(f"The default embedder's encoder alone (`mami-bench encoder`, `Tools/mami-bench/EncoderBench.swift`): the model file "

@@ -6,7 +6,10 @@ import MamiWire
 /// The recall development set (`Benchmarks/recall/`) against mami-memory with
 /// the embedder its environment chooses: every fact stored for one owner, every
 /// passage ingested as a document of its own; each question searched; the rank
-/// of the right answer among the top ten gives recall@1, recall@3 and MRR.
+/// of the right answer among the top ten gives recall@1, recall@3 and MRR. The
+/// relevance threshold is measured as chat asks (`relevant: true`, k = 5 for
+/// memories, 3 for passages), with the scores to calibrate it by; and a BM25
+/// ranking (SQLite FTS5) of the same texts, alone and fused with the vectors'.
 struct RecallBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "recall", abstract: "Recall@1/@3 and MRR on the development set.")
 
@@ -16,10 +19,16 @@ struct RecallBench: AsyncParsableCommand {
     @Option(help: "A name for the embedder under test, for the report.") var embedder = "built-in"
     static let owner = "recall"
     static let depth = 10
+    /// Every stored text (the service's largest k): the right answer's score is always known.
+    static let everything = 100
+    static let memories = RecallSearch(method: "memory.search", idKey: "id", relevantK: 5)
+    static let passages = RecallSearch(method: "doc.search", idKey: "document_id", relevantK: 3)
 
     func run() async throws {
         let facts = try RecallSet.facts(at: "\(set)/facts.json")
         let passages = try RecallSet.passages(at: "\(set)/documents.json")
+        let unrelatedToFacts = try RecallSet.unrelated(at: "\(set)/facts.json")
+        let unrelatedToPassages = unrelatedToFacts + (try RecallSet.unrelated(at: "\(set)/documents.json"))
         let service = try await MemoryServiceProcess(executable: service, directory: directory)
         defer { service.stop() }
         var byID: [String: String] = [:]  // the service's id → the set's id
@@ -28,50 +37,119 @@ struct RecallBench: AsyncParsableCommand {
             byID[added["id"]?.stringValue ?? ""] = fact.id
         }
         let merged = facts.count - byID.count
+        let storedFacts = Set(byID.values)
         for passage in passages {
             let added = try await service.call("doc.ingest", ["owner": .string(Self.owner), "title": .string(passage.title), "text": .string(passage.text)])
             byID[added["id"]?.stringValue ?? ""] = passage.id
         }
-        let factRanks = try await ranks(facts, method: "memory.search", idKey: "id", service: service, byID: byID)
-        let threshold = try await relevance(facts, unrelated: try RecallSet.unrelated(at: "\(set)/facts.json"), service: service, byID: byID)
-        let passageRanks = try await ranks(passages, method: "doc.search", idKey: "document_id", service: service, byID: byID)
+        let search = RecallSearcher(service: service, byID: byID)
+        let factRankings = try await search.rankings(facts, Self.memories)
+        let passageRankings = try await search.rankings(passages, Self.passages)
+        let factText = try await BM25Index(facts.filter { storedFacts.contains($0.id) })
+        let passageText = try await BM25Index(passages)
         print(JSONValue.object([
             "mode": "recall", "embedder": .string(embedder), "merged_facts": .int(Int64(merged)),
-            "facts": RecallScores(ranks: factRanks).json, "documents": RecallScores(ranks: passageRanks).json, "relevance": threshold,
+            "facts": RecallScores(ranks: factRankings.map(\.vectorRank)).json,
+            "documents": RecallScores(ranks: passageRankings.map(\.vectorRank)).json,
+            "relevance": [
+                "facts": try await search.relevance(factRankings, unrelated: unrelatedToFacts, Self.memories),
+                "documents": try await search.relevance(passageRankings, unrelated: unrelatedToPassages, Self.passages),
+            ],
+            "fusion": [
+                "rrf_k": .int(Int64(Fusion.k)),
+                "facts": try await Fusion.compare(factRankings, text: factText),
+                "documents": try await Fusion.compare(passageRankings, text: passageText),
+            ],
         ]).jsonText)
     }
+}
 
-    /// The recall threshold (`memory.search` with `relevant: true`, as chat asks) on the facts: how many questions
-    /// still get their fact among the hits, and how many unrelated questions get no memory at all.
-    func relevance(_ facts: [RecallItem], unrelated: [String], service: MemoryServiceProcess, byID: [String: String]) async throws -> JSONValue {
-        func hits(_ question: String) async throws -> [String] {
-            let params: JSONValue = ["owner": .string(Self.owner), "query": .string(question), "k": 5, "relevant": true]
-            return try await service.call("memory.search", params)["results"]?.arrayValue?.compactMap { byID[$0["id"]?.stringValue ?? ""] } ?? []
-        }
-        var kept = 0, questions = 0, empty = 0
-        for fact in facts {
-            for question in fact.questions {
-                questions += 1
-                if try await hits(question).contains(fact.id) { kept += 1 }
-            }
-        }
-        for question in unrelated where try await hits(question).isEmpty { empty += 1 }
-        return ["questions": .int(Int64(questions)), "right_fact_recalled": .int(Int64(kept)),
-                "unrelated": .int(Int64(unrelated.count)), "unrelated_recalled_nothing": .int(Int64(empty))]
+/// A search method of mami-memory and the k chat asks it for `relevant` hits with.
+struct RecallSearch: Sendable {
+    var method: String
+    var idKey: String
+    var relevantK: Int
+}
+
+/// One hit of a vector search, by the set's id.
+struct RecallHit: Sendable {
+    var id: String
+    var score: Double
+}
+
+/// A question, the id of its answer, and the service's whole ranking for it, best first.
+struct RecallRanking: Sendable {
+    var question: String
+    var answer: String
+    var hits: [RecallHit]
+
+    /// The rank of the answer among the top ``RecallBench/depth`` (nil when it is not there).
+    var vectorRank: RecallRank { RecallRank(question: question, ids: hits.map(\.id), answer: answer) }
+    var rightScore: Double? { hits.first { $0.id == answer }?.score }
+}
+
+struct RecallSearcher {
+    let service: MemoryServiceProcess
+    let byID: [String: String]
+
+    func hits(_ question: String, _ search: RecallSearch, k: Int, relevant: Bool = false) async throws -> [RecallHit] {
+        let params: JSONValue = ["owner": .string(RecallBench.owner), "query": .string(question), "k": .int(Int64(k)), "relevant": .bool(relevant)]
+        return try await service.call(search.method, params)["results"]?.arrayValue?.compactMap { hit in
+            byID[hit[search.idKey]?.stringValue ?? ""].map { RecallHit(id: $0, score: hit["score"]?.doubleValue ?? 0) }
+        } ?? []
     }
 
-    /// For each question, the 1-based rank of its answer in the top ``depth`` (nil when it is not there).
-    func ranks(_ items: [RecallItem], method: String, idKey: String, service: MemoryServiceProcess, byID: [String: String]) async throws -> [RecallRank] {
-        var ranks: [RecallRank] = []
+    func rankings(_ items: [RecallItem], _ search: RecallSearch) async throws -> [RecallRanking] {
+        var rankings: [RecallRanking] = []
         for item in items {
             for question in item.questions {
-                let answer = try await service.call(method, ["owner": .string(Self.owner), "query": .string(question), "k": .int(Int64(Self.depth))])
-                let found = answer["results"]?.arrayValue?.map { byID[$0[idKey]?.stringValue ?? ""] } ?? []
-                ranks.append(RecallRank(question: question, rank: found.firstIndex(of: item.id).map { $0 + 1 }))
+                rankings.append(RecallRanking(question: question, answer: item.id, hits: try await hits(question, search, k: RecallBench.everything)))
             }
         }
-        return ranks
+        return rankings
     }
+
+    /// The relevance threshold as chat meets it (`relevant: true`, the search's k): how many questions still get their
+    /// answer among the hits, and how many unrelated questions get none at all; with the right answers' scores, the
+    /// unrelated questions' best scores, and what other thresholds would keep, to calibrate it by.
+    func relevance(_ rankings: [RecallRanking], unrelated: [String], _ search: RecallSearch) async throws -> JSONValue {
+        var kept = 0, empty = 0
+        var unrelatedBest: [Double] = []
+        for ranking in rankings where try await hits(ranking.question, search, k: search.relevantK, relevant: true).contains(where: { $0.id == ranking.answer }) {
+            kept += 1
+        }
+        for question in unrelated {
+            if try await hits(question, search, k: search.relevantK, relevant: true).isEmpty { empty += 1 }
+            unrelatedBest.append(try await hits(question, search, k: 1).first?.score ?? -1)
+        }
+        let right = rankings.compactMap(\.rightScore)
+        let sweep = (0...16).map { step -> JSONValue in
+            let threshold = Double(step) * 0.025
+            let recalled = rankings.filter { ranking in
+                ranking.hits.prefix(search.relevantK).contains { $0.id == ranking.answer && $0.score >= threshold - 1e-9 }
+            }.count
+            return ["threshold": rounded(threshold), "right_recalled": .int(Int64(recalled)),
+                    "unrelated_recalled_nothing": .int(Int64(unrelatedBest.filter { $0 < threshold - 1e-9 }.count))]
+        }
+        return [
+            "k": .int(Int64(search.relevantK)), "questions": .int(Int64(rankings.count)), "right_recalled": .int(Int64(kept)),
+            "unrelated": .int(Int64(unrelated.count)), "unrelated_recalled_nothing": .int(Int64(empty)),
+            "right_score": ["n": .int(Int64(right.count)), "min": rounded(quantile(right, 0)), "p10": rounded(quantile(right, 0.1)),
+                            "median": rounded(quantile(right, 0.5))],
+            "unrelated_best_score": ["n": .int(Int64(unrelatedBest.count)), "median": rounded(quantile(unrelatedBest, 0.5)),
+                                     "p90": rounded(quantile(unrelatedBest, 0.9)), "max": rounded(quantile(unrelatedBest, 1))],
+            "sweep": .array(sweep),
+        ]
+    }
+
+    /// The nearest-rank quantile `q` (0…1) of `values`; 0 when there are none.
+    private func quantile(_ values: [Double], _ q: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+    }
+
+    private func rounded(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
 }
 
 /// A fact or a passage with the questions it answers.
@@ -113,6 +191,12 @@ enum RecallSet {
 struct RecallRank: Sendable {
     var question: String
     var rank: Int?
+
+    /// The 1-based rank of `answer` among the first ``RecallBench/depth`` of `ids`.
+    init(question: String, ids: [String], answer: String) {
+        self.question = question
+        rank = ids.prefix(RecallBench.depth).firstIndex(of: answer).map { $0 + 1 }
+    }
 }
 
 /// recall@1, recall@3 and mean reciprocal rank, with the questions that missed the top three.
