@@ -13,6 +13,9 @@ protocol Embedder: Sendable {
     /// The score below which a search hit is not related to the question (`memory.search` with
     /// `relevant: true`), calibrated for this embedder; -1 admits everything.
     var relevanceThreshold: Float { get }
+    /// The same for document passages (`doc.search` with `relevant: true`): a question scores against a
+    /// passage of several sentences differently than against a one-sentence fact.
+    var passageRelevanceThreshold: Float { get }
     /// One L2-normalized vector per text, in order. Asymmetric models embed a
     /// question (`.query`) and what it is searched against (`.passage`) differently.
     /// Work still waiting when `deadline` passes is not started ("deadline exceeded").
@@ -20,6 +23,8 @@ protocol Embedder: Sendable {
 }
 
 extension Embedder {
+    var passageRelevanceThreshold: Float { relevanceThreshold }
+
     func embed(_ texts: [String], as role: EmbeddingRole) async throws -> [[Float]] {
         try await embed(texts, as: role, by: .distantFuture)
     }

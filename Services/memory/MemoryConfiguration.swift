@@ -5,8 +5,9 @@ import MamiCore
 /// | variable | default |
 /// |---|---|
 /// | `MAMI_MEMORY_INDEX_BYTES` | 268435456 (256 MiB) |
-/// | `MAMI_DEDUP_THRESHOLD` | the embedder's own: 0.96 e5-small, 0.92 hashing and engines (cosine at or above which an add is merged) |
+/// | `MAMI_DEDUP_THRESHOLD` | the embedder's own: 0.85 e5-small, 0.92 hashing and engines (cosine at or above which an add is merged) |
 /// | `MAMI_RECALL_THRESHOLD` | the embedder's own: 0.15 e5-small, 0.05 hashing, none for engines (`memory.search` `relevant: true`) |
+/// | `MAMI_PASSAGE_THRESHOLD` | the embedder's own: 0.25 e5-small, 0.05 hashing, none for engines (`doc.search` `relevant: true`) |
 /// | `MAMI_MEMORY_MAX_TEXT_BYTES` | 16384 |
 /// | `MAMI_EMBEDDER` | `e5-small` (in process, the default), `hashing` (built in, no model), or `engine` (the default when `MAMI_EMBED_MODEL` is set) |
 /// | `MAMI_EMBED_MODEL_PATH` | `/usr/local/share/mami/e5-small-q4.bin` (the e5-small model file) |
@@ -27,6 +28,8 @@ struct MemoryConfiguration: Sendable {
     var nearDuplicateThreshold: Float?
     /// Nil: the embedder's own calibration.
     var relevanceThreshold: Float?
+    /// Nil: the embedder's own calibration.
+    var passageRelevanceThreshold: Float?
     var maxTextBytes: Int
     var embedder: EmbedderKind
     var embedModelPath: String
@@ -55,6 +58,7 @@ struct MemoryConfiguration: Sendable {
         embedAPIKey = source.string("MAMI_EMBED_API_KEY")
         nearDuplicateThreshold = try Self.cosine("MAMI_DEDUP_THRESHOLD", source, in: 0.000_001...1)
         relevanceThreshold = try Self.cosine("MAMI_RECALL_THRESHOLD", source, in: -1...1)
+        passageRelevanceThreshold = try Self.cosine("MAMI_PASSAGE_THRESHOLD", source, in: -1...1)
     }
 }
 

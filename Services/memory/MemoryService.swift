@@ -145,9 +145,10 @@ struct Serving: Sendable {
                                 nearDuplicateThreshold: configuration.nearDuplicateThreshold ?? embedder.nearDuplicateThreshold)
         let documents = DocumentStore(database: database, index: index, dimension: dimension, embedderIdentity: embedder.identity)
         (self.embedder, self.dimension, self.index) = (embedder, dimension, index)
-        let relevance = configuration.relevanceThreshold ?? embedder.relevanceThreshold
-        memories = MemoryMethods(store: store, embedder: embedder, reader: reader, relevanceThreshold: relevance)
-        self.documents = DocumentMethods(store: documents, embedder: embedder, reader: reader, relevanceThreshold: relevance)
+        memories = MemoryMethods(store: store, embedder: embedder, reader: reader,
+                                 relevanceThreshold: configuration.relevanceThreshold ?? embedder.relevanceThreshold)
+        self.documents = DocumentMethods(store: documents, embedder: embedder, reader: reader,
+                                         relevanceThreshold: configuration.passageRelevanceThreshold ?? embedder.passageRelevanceThreshold)
     }
 }
 

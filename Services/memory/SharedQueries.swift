@@ -22,6 +22,7 @@ struct SharedQueries: Embedder {
     var dimension: Int? { base.dimension }
     var nearDuplicateThreshold: Float { base.nearDuplicateThreshold }
     var relevanceThreshold: Float { base.relevanceThreshold }
+    var passageRelevanceThreshold: Float { base.passageRelevanceThreshold }
 
     func embed(_ texts: [String], as role: EmbeddingRole, by deadline: NIODeadline) async throws -> [[Float]] {
         guard role == .query, texts.count == 1, let text = texts.first else { return try await base.embed(texts, as: role, by: deadline) }

@@ -21,12 +21,21 @@ public final class LLMServerProcess: Sendable {
         ["MAMI_LLM_API": "openai", "MAMI_LLM_URL": url, "MAMI_CHAT_MODEL": Self.model, "MAMI_LLM_MAX_TOKENS": "\(maxTokens)"]
     }
 
-    public init(directory: String, context: Int = 2048, port: Int = freeLoopbackPort()) async throws {
-        self.port = port
-        self.context = context
-        self.directory = directory
-        process = NIOLockedValueBox(try Self.launch(port: port, context: context, directory: directory))
-        try await waitUntilServing()
+    /// Starts the engine on a free port; when another process took that port before the engine bound it
+    /// (tests and helpers pick ports at the same time), on another one.
+    public init(directory: String, context: Int = 2048) async throws {
+        var attempt = 1
+        while true {
+            let port = freeLoopbackPort()
+            let process = try Self.launch(port: port, context: context, directory: directory)
+            do {
+                try await Self.waitUntilServing(process, url: "http://127.0.0.1:\(port)")
+                (self.port, self.context, self.directory, self.process) = (port, context, directory, NIOLockedValueBox(process))
+                return
+            } catch where attempt < 3 && process.log.contains("couldn't bind") {
+                attempt += 1
+            }
+        }
     }
 
     static func launch(port: Int, context: Int, directory: String) throws -> ServiceProcess {
@@ -36,10 +45,11 @@ public final class LLMServerProcess: Sendable {
                                   logPath: "\(directory)/llm-\(port)-\(UUID().uuidString.prefix(4)).log")
     }
 
-    private func waitUntilServing() async throws {
+    /// Until the engine answers its health check; an engine that exits first or takes a minute fails, with its log.
+    private static func waitUntilServing(_ process: ServiceProcess, url: String) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while (try? await HTTPClient(pool: testTransferPool).send(HTTPRequest(url: url + "/health", timeout: .seconds(2))))?.status != 200 {
-            guard ContinuousClock.now < deadline else { throw RPCError(.unavailable, "llm-server did not start: \(current.log)") }
+            guard ContinuousClock.now < deadline, process.isRunning else { throw RPCError(.unavailable, "llm-server did not start: \(process.log)") }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -56,7 +66,7 @@ public final class LLMServerProcess: Sendable {
     public func restart() async throws {
         let next = try Self.launch(port: port, context: context, directory: directory)
         process.withLockedValue { $0 = next }
-        try await waitUntilServing()
+        try await Self.waitUntilServing(next, url: url)
     }
 
     /// Whether any of the engine's slots is generating (llama.cpp's `/slots`).

@@ -90,6 +90,8 @@ public final class ServiceProcess: @unchecked Sendable {
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    public var isRunning: Bool { process.isRunning }
+
     /// Waits (bounded) until the process has logged `text`.
     public func waitForLog(_ text: String, within limit: Duration = .seconds(20)) async throws {
         let deadline = ContinuousClock.now + limit
