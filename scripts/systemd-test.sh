@@ -91,6 +91,28 @@ conversation="$(curl -sf -X POST "$api/conversations" -H "Authorization: Bearer 
 chat() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST "$api/conversations/$conversation/messages" -H "Authorization: Bearer $token" -d '{"content":"hello"}'; }
 [ "$(chat)" = 200 ] || fail "chat does not answer"
 
+# A PDF upload: the gateway runs poppler's pdftotext under its unit's hardening.
+python3 - "$work/notes.pdf" <<'PDF'
+import sys
+content = b"BT /F1 12 Tf 72 720 Td (The boiler password is on the blue card.) Tj ET"
+objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+           b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+           b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+           b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+pdf, offsets = b"%PDF-1.4\n", []
+for number, body in enumerate(objects, 1):
+    offsets.append(len(pdf))
+    pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+xref = len(pdf)
+pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+open(sys.argv[1], "wb").write(pdf)
+PDF
+status="$(curl -s -o "$work/upload.json" -w '%{http_code}' --max-time 60 -X POST "$api/documents" -H "Authorization: Bearer $token" \
+    -F "file=@$work/notes.pdf;type=application/pdf")"
+[ "$status" = 201 ] || fail "a PDF upload under the gateway's unit answered $status: $(cat "$work/upload.json")"
+pass "a PDF upload was read by pdftotext under the gateway unit's hardening"
+
 # 2. Memory frozen: the watchdog (WatchdogSec=10s) kills it, Restart=on-failure brings it back (RestartSec=1s).
 memory_pid="$(prop mami-memory.service MainPID)"
 restarts="$(prop mami-memory.service NRestarts)"
