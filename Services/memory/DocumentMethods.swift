@@ -8,28 +8,42 @@ struct DocumentMethods: Sendable {
     var reader: MemoryRequestReader
     /// The score below which a hit is dropped from a search asked for `relevant` hits.
     var relevanceThreshold: Float
+    /// Wakes the ``DocumentIngester`` when a document is accepted.
+    var ingestion: IngestSignal
     var chunker = Chunker()
     static let maxDocumentBytes = 512 * 1024
 
     /// Each call is answered by the methods `current` returns then (a re-index replaces them).
     static func register(into methods: inout RPCMethods, current: @escaping @Sendable () -> DocumentMethods) {
-        methods.register("doc.ingest") { _, params in try await current().ingest(params) }
+        methods.register("doc.ingest") { context, params in try await current().ingest(params, context: context) }
+        methods.register("doc.get") { _, params in try await current().get(params) }
         methods.register("doc.search") { context, params in try await current().search(params, context: context) }
         methods.register("doc.list") { _, params in try await current().list(params) }
         methods.register("doc.delete") { _, params in try await current().delete(params) }
     }
 
-    /// `doc.ingest {owner, title, text, scope?, conversation_id?}` → `{"id","chunks"}`.
-    func ingest(_ params: JSONValue?) async throws -> JSONValue {
+    /// `doc.ingest {owner, title, text, scope?, conversation_id?, wait?}` → `{"id","chunks","status"}`: the document
+    /// and its chunks are stored at once (`pending`) and embedded in the background; with `wait: true` the answer
+    /// comes once they are searched (`ready`), or "deadline exceeded" when the call's deadline passes first.
+    func ingest(_ params: JSONValue?, context: RPCContext) async throws -> JSONValue {
         let members = try params.requireObject()
         let document = try readDocument(members)
+        let wait = try members.optionalBool("wait") ?? false
         let chunks = chunker.chunks(of: document.text)
-        let embeddings = try await embedder.embed(chunks, as: .passage)
-        guard embeddings.count == chunks.count, embeddings.allSatisfy({ $0.count == reader.dimension }) else {
-            throw RPCError(.internalError, "the embedder \(embedder.identity) returned vectors that are not \(reader.dimension)-dimensional")
+        let id = try await store.accept(document, chunks: chunks)
+        ingestion.wake()
+        if wait { try await store.waitUntilReady(id, by: context.deadline) }
+        return ["id": .string(id), "chunks": .int(Int64(chunks.count)), "status": wait ? "ready" : "pending"]
+    }
+
+    /// `doc.get {owner, id}` → the document as `doc.list` shows it; -32004 when the owner has no such document.
+    func get(_ params: JSONValue?) async throws -> JSONValue {
+        let members = try params.requireObject()
+        let id = try members.requireString("id")
+        guard let document = try await store.get(owner: try reader.owner(members), id: id) else {
+            throw RPCError(.notFound, "no document \(id) for this owner")
         }
-        let id = try await store.ingest(document, chunks: chunks, embeddings: embeddings)
-        return ["id": .string(id), "chunks": .int(Int64(chunks.count))]
+        return document
     }
 
     func readDocument(_ members: [String: JSONValue]) throws -> NewDocument {

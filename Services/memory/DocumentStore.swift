@@ -36,38 +36,104 @@ struct DocumentStore: Sendable {
     /// The embedder of the vectors this store writes; a write finds it still in use or fails.
     let embedderIdentity: String
 
-    /// Stores the document and its embedded chunks in one transaction; returns the document id.
-    func ingest(_ document: NewDocument, chunks: [String], embeddings: [[Float]]) async throws -> String {
+    /// Stores the document and its chunks' texts, to be embedded by the ``DocumentIngester``, in one
+    /// transaction; returns the document id. Its chunks are searched once all are embedded.
+    func accept(_ document: NewDocument, chunks: [String]) async throws -> String {
         let id = UUID().uuidString.lowercased()
-        let now = Date().timeIntervalSince1970
-        do {
-            try await database.write { db in
-                try EmbedderRecord.requireInUse(embedderIdentity, db)
-                try db.execute(
-                    sql: "INSERT INTO documents (id, owner, scope, conversation_id, title, chunk_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [id, document.owner, document.scope.rawValue, document.conversationID, document.title, chunks.count, now])
-                for (ordinal, (text, embedding)) in zip(chunks, embeddings).enumerated() {
-                    try insertChunk(document, documentID: id, ordinal: ordinal, text: text, embedding: embedding, now: now, db)
-                }
-            }
-        } catch {
-            index.invalidate(.documents(document.owner))
-            throw error
+        try await database.write { db in
+            try db.execute(sql: """
+                INSERT INTO documents (id, owner, scope, conversation_id, title, chunk_count, created_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')
+                """, arguments: [id, document.owner, document.scope.rawValue, document.conversationID, document.title, chunks.count,
+                                 Date().timeIntervalSince1970])
+            let statement = try db.cachedStatement(sql: "INSERT INTO pending_chunks (document_id, ordinal, text) VALUES (?, ?, ?)")
+            for (ordinal, text) in chunks.enumerated() { try statement.execute(arguments: [id, ordinal, text]) }
         }
         return id
     }
 
-    private func insertChunk(_ document: NewDocument, documentID: String, ordinal: Int, text: String, embedding: [Float],
-                             now: Double, _ db: Database) throws {
+    /// The oldest pending document and up to `limit` of its chunks without a vector of this store's embedder.
+    func nextPending(limit: Int) async throws -> (documentID: String, chunks: [(ordinal: Int, text: String)])? {
+        try await database.read { db -> (documentID: String, chunks: [(ordinal: Int, text: String)])? in
+            guard let id = try String.fetchOne(db, sql: "SELECT id FROM documents WHERE status = 'pending' ORDER BY seq LIMIT 1") else {
+                return nil
+            }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT ordinal, text FROM pending_chunks WHERE document_id = ? AND (embedder IS NOT ? OR embedding IS NULL)
+                ORDER BY ordinal LIMIT ?
+                """, arguments: [id, embedderIdentity, limit])
+            return (id, rows.map { (ordinal: $0["ordinal"], text: $0["text"]) })
+        }
+    }
+
+    /// Keeps the vectors of a pending document's chunks until all are ready.
+    func stage(_ documentID: String, ordinals: [Int], vectors: [[Float]]) async throws {
+        try await database.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE pending_chunks SET embedding = ?, embedder = ? WHERE document_id = ? AND ordinal = ?")
+            for (ordinal, vector) in zip(ordinals, vectors) {
+                try statement.execute(arguments: [Data(VectorMath.bytes(of: VectorMath.normalized(vector))), embedderIdentity, documentID, ordinal])
+            }
+        }
+    }
+
+    /// Moves a pending document's chunks, all embedded by the embedder in use, into the searched ones in one
+    /// transaction, and marks it ready. False when some chunk still lacks such a vector.
+    func complete(_ documentID: String) async throws -> Bool {
+        let owner = try await database.read { db in try String.fetchOne(db, sql: "SELECT owner FROM documents WHERE id = ?", arguments: [documentID]) }
+        guard let owner else { return true }  // deleted meanwhile
+        do {
+            return try await database.write { db in
+                try EmbedderRecord.requireInUse(embedderIdentity, db)
+                let missing = try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM pending_chunks WHERE document_id = ? AND (embedder IS NOT ? OR embedding IS NULL)
+                    """, arguments: [documentID, embedderIdentity]) ?? 0
+                guard missing == 0, let document = try Row.fetchOne(
+                    db, sql: "SELECT owner, scope, conversation_id FROM documents WHERE id = ? AND status = 'pending'", arguments: [documentID])
+                else { return missing == 0 }
+                let now = Date().timeIntervalSince1970
+                let chunks = try Row.fetchAll(db, sql: "SELECT ordinal, text, embedding FROM pending_chunks WHERE document_id = ? ORDER BY ordinal",
+                                              arguments: [documentID])
+                for chunk in chunks {
+                    try insertChunk(document, documentID: documentID, ordinal: chunk["ordinal"], text: chunk["text"],
+                                    blob: chunk["embedding"], now: now, db)
+                }
+                try db.execute(sql: "DELETE FROM pending_chunks WHERE document_id = ?", arguments: [documentID])
+                try db.execute(sql: "UPDATE documents SET status = 'ready' WHERE id = ?", arguments: [documentID])
+                return true
+            }
+        } catch {
+            index.invalidate(.documents(owner))  // the index may hold rows that were rolled back
+            throw error
+        }
+    }
+
+    func pendingCount() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM documents WHERE status = 'pending'") ?? 0 }
+    }
+
+    /// Until the document is ready; "deadline exceeded" (it stays queued) when `deadline` passes first.
+    func waitUntilReady(_ documentID: String, by deadline: NIODeadline) async throws {
+        while true {
+            let status = try await database.read { db in try String.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [documentID]) }
+            guard let status else { throw RPCError(.notFound, "document \(documentID) was deleted while it was embedded") }
+            if status == "ready" { return }
+            guard NIODeadline.now() + .milliseconds(50) < deadline else {
+                throw RPCError(.deadlineExceeded, "document \(documentID) is still being embedded; it stays queued and is searched once ready")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func insertChunk(_ document: Row, documentID: String, ordinal: Int, text: String, blob: Data, now: Double, _ db: Database) throws {
+        let (owner, scope, conversationID): (String, String, String?) = (document["owner"], document["scope"], document["conversation_id"])
         try db.cachedStatement(sql: """
             INSERT INTO doc_chunks (document_id, owner, scope, conversation_id, ordinal, text, embedding, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-            .execute(arguments: [documentID, document.owner, document.scope.rawValue, document.conversationID, ordinal, text,
-                                 Data(VectorMath.bytes(of: embedding)), now])
-        let row = IndexedRow(seq: db.lastInsertedRowID, id: documentID, scope: document.scope,
-                             conversationID: document.conversationID, text: text, createdAt: now)
-        index.update(.documents(document.owner)) { $0.append(row, vector: embedding) }
+            .execute(arguments: [documentID, owner, scope, conversationID, ordinal, text, blob, now])
+        let row = IndexedRow(seq: db.lastInsertedRowID, id: documentID, scope: Scope(rawValue: scope) ?? .user,
+                             conversationID: conversationID, text: text, createdAt: now)
+        index.update(.documents(owner)) { $0.append(row, vector: VectorMath.vector(from: blob)) }
     }
 
     /// Exact top-k chunks of the owner's documents; the deadline bounds the scan.
@@ -115,26 +181,42 @@ struct DocumentStore: Sendable {
         try await database.read { db -> (items: [JSONValue], next: Int64?) in
             let rows = try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT seq, id, title, scope, conversation_id, chunk_count, created_at FROM documents
-                    WHERE owner = ? AND seq < ? ORDER BY seq DESC LIMIT ?
-                    """,
+                sql: "SELECT \(Self.columns) FROM documents d WHERE owner = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
                 arguments: [owner, cursor ?? Int64.max, limit + 1])
             let page = rows.prefix(limit)
-            let items: [JSONValue] = page.map { row in
-                ["id": .string(row["id"]), "title": .string(row["title"]), "scope": .string(row["scope"]),
-                 "conversation_id": (row["conversation_id"] as String?).map { .string($0) } ?? .null,
-                 "chunks": .int(row["chunk_count"]), "created_at": .double(row["created_at"])]
-            }
             let next: Int64? = rows.count > limit ? page.last?["seq"] : nil
-            return (items, next)
+            return (page.map(Self.item), next)
         }
+    }
+
+    /// One document of the owner, nil when there is none.
+    func get(owner: String, id: String) async throws -> JSONValue? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM documents d WHERE owner = ? AND id = ?", arguments: [owner, id]).map(Self.item)
+        }
+    }
+
+    private static let columns = """
+        seq, id, title, scope, conversation_id, chunk_count, created_at, status,
+        CASE status WHEN 'ready' THEN chunk_count
+             ELSE (SELECT count(*) FROM pending_chunks p WHERE p.document_id = d.id AND p.embedding IS NOT NULL) END AS embedded
+        """
+
+    /// `{"id","title","scope","conversation_id","chunks","created_at","status","embedded"}`: `status` is `pending`
+    /// until every chunk is embedded (`embedded` of `chunks`), then `ready`.
+    private static func item(_ row: Row) -> JSONValue {
+        ["id": .string(row["id"]), "title": .string(row["title"]), "scope": .string(row["scope"]),
+         "conversation_id": (row["conversation_id"] as String?).map { .string($0) } ?? .null,
+         "chunks": .int(row["chunk_count"]), "created_at": .double(row["created_at"]), "status": .string(row["status"]),
+         "embedded": .int(row["embedded"])]
     }
 
     /// Deletes a document of the owner with its chunks; false when there is none.
     func delete(owner: String, id: String) async throws -> Bool {
         let deleted = try await database.write { db in
             try db.execute(sql: "DELETE FROM doc_chunks WHERE owner = ? AND document_id = ?", arguments: [owner, id])
+            try db.execute(sql: "DELETE FROM pending_chunks WHERE document_id = (SELECT id FROM documents WHERE owner = ? AND id = ?)",
+                           arguments: [owner, id])
             try db.execute(sql: "DELETE FROM documents WHERE owner = ? AND id = ?", arguments: [owner, id])
             return db.changesCount > 0
         }

@@ -101,6 +101,22 @@ enum MemoryMigrations {
                 CREATE INDEX memory_history_by_owner ON memory_history (owner);
                 """)
         }
+        migrator.registerMigration("0006_document_ingest") { db in
+            // Documents are embedded in the background: their chunks wait here, with their vectors once
+            // embedded, until all are, then move to doc_chunks in one transaction (docs/protocol.md, `doc.ingest`).
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN status TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('pending', 'ready'));
+                CREATE INDEX documents_pending ON documents (seq) WHERE status = 'pending';
+                CREATE TABLE pending_chunks (
+                    document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    embedding BLOB,
+                    embedder TEXT,
+                    PRIMARY KEY (document_id, ordinal)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -12,12 +12,14 @@ enum MemoryService {
     static var definition: ServiceDefinition {
         let serving = NIOLockedValueBox<Serving?>(nil)
         let reindexer = NIOLockedValueBox<Reindexer?>(nil)
+        let ingestion = IngestSignal()
+        let ingester = NIOLockedValueBox<DocumentIngester?>(nil)
         return ServiceDefinition(
             name: .memory,
             migrator: MemoryMigrations.migrator,
             methods: { environment, methods in
                 let configuration = try MemoryConfiguration(source: environment.source)
-                let plan = try await startingPoint(configuration, environment)
+                let plan = try await startingPoint(configuration, environment, ingestion: ingestion)
                 serving.withLockedValue { $0 = plan.serving }
                 let current: @Sendable () -> Serving = { serving.withLockedValue { $0! } }
                 MemoryMethods.register(into: &methods) { current().memories }
@@ -26,21 +28,27 @@ enum MemoryService {
                 if let target = plan.reindexTo {
                     reindexer.withLockedValue {
                         $0 = Reindexer(database: environment.database, target: target, logger: environment.logger) { dimension in
-                            let next = Serving(embedder: target, dimension: dimension, configuration: configuration, database: environment.database)
+                            let next = Serving(embedder: target, dimension: dimension, configuration: configuration, database: environment.database,
+                                               ingestion: ingestion)
                             serving.withLockedValue { $0 = next }
                         }
                     }
                 }
+                ingester.withLockedValue { $0 = DocumentIngester(current: { current().documents }, signal: ingestion, logger: environment.logger) }
                 environment.logger.info("memory ready", metadata: [
                     "embedder": "\(plan.serving.embedder.identity)", "dimension": "\(plan.serving.dimension)",
                     "reindex_to": "\(plan.reindexTo?.identity ?? "none")",
                 ])
             },
-            companions: { _ in reindexer.withLockedValue { $0 }.map { [$0] } ?? [] },
+            companions: { _ in
+                let ingesting: [any Service] = ingester.withLockedValue { $0 }.map { [$0] } ?? []
+                return ingesting + (reindexer.withLockedValue { $0 }.map { [$0] } ?? [])
+            },
             stats: { _ in
                 guard let current = serving.withLockedValue({ $0 }) else { return [:] }
                 let running = reindexer.withLockedValue { $0 }.flatMap { $0.target.identity == current.embedder.identity ? nil : $0 }
-                return try await statistics(current, reindex: try await running.asyncMap { try await $0.progress() })
+                let ingest = try await ingester.withLockedValue { $0 }.asyncMap { try await $0.progress(current.documents.store) }
+                return try await statistics(current, reindex: try await running.asyncMap { try await $0.progress() }, ingest: ingest)
             }
         )
     }
@@ -51,7 +59,8 @@ enum MemoryService {
         var reindexTo: (any Embedder)?
     }
 
-    static func startingPoint(_ configuration: MemoryConfiguration, _ environment: ServiceEnvironment) async throws -> StartingPoint {
+    static func startingPoint(_ configuration: MemoryConfiguration, _ environment: ServiceEnvironment,
+                              ingestion: IngestSignal) async throws -> StartingPoint {
         let configured = try makeEmbedder(configuration, logger: environment.logger)
         let database = environment.database
         let recorded = try await EmbedderRecord.read(database)
@@ -61,14 +70,16 @@ enum MemoryService {
             try await database.write { db in try EmbedderRecord.beginReindex(to: configured.identity, db) }
             environment.logger.notice("re-index: memory.db's vectors are another embedder's; they answer until the new ones are ready",
                                       metadata: ["from": "\(identity)", "to": "\(configured.identity)", "rows": "\(stored)"])
-            return StartingPoint(serving: Serving(embedder: inUse, dimension: dimension, configuration: configuration, database: database),
+            return StartingPoint(serving: Serving(embedder: inUse, dimension: dimension, configuration: configuration, database: database,
+                                                  ingestion: ingestion),
                                  reindexTo: configured)
         }
         let dimension = try await (recorded.identity == configured.identity ? recorded.dimension : nil).asyncOr {
             try await configured.dimension.asyncOr { try await configured.embed(["dimension probe"], as: .query)[0].count }
         }
         try await database.write { db in try EmbedderRecord.recordInUse(configured.identity, dimension: dimension, db) }
-        return StartingPoint(serving: Serving(embedder: configured, dimension: dimension, configuration: configuration, database: database))
+        return StartingPoint(serving: Serving(embedder: configured, dimension: dimension, configuration: configuration, database: database,
+                                              ingestion: ingestion))
     }
 
     static func makeEmbedder(_ configuration: MemoryConfiguration, logger: Logger) throws -> any Embedder {
@@ -105,7 +116,7 @@ enum MemoryService {
         return UnavailableEmbedder(identity: identity, problem: "this version of mami-memory does not know it")
     }
 
-    static func statistics(_ serving: Serving, reindex: JSONValue?) async throws -> JSONValue {
+    static func statistics(_ serving: Serving, reindex: JSONValue?, ingest: JSONValue?) async throws -> JSONValue {
         let counts = try await serving.memories.store.counts()
         let index = serving.index.statistics
         let lookups = index.hits + index.misses
@@ -117,6 +128,7 @@ enum MemoryService {
             "embedder": .string(serving.embedder.identity),
             "dimension": .int(Int64(serving.dimension)),
             "reindex": reindex ?? .null,
+            "ingest": ingest ?? .null,
             "index": [
                 "bytes": .int(Int64(index.bytes)),
                 "budget_bytes": .int(Int64(serving.index.budgetBytes)),
@@ -137,7 +149,7 @@ struct Serving: Sendable {
     var memories: MemoryMethods
     var documents: DocumentMethods
 
-    init(embedder base: any Embedder, dimension: Int, configuration: MemoryConfiguration, database: ServiceDatabase) {
+    init(embedder base: any Embedder, dimension: Int, configuration: MemoryConfiguration, database: ServiceDatabase, ingestion: IngestSignal) {
         let embedder = SharedQueries(base)
         let index = VectorIndex(budgetBytes: configuration.indexBudgetBytes)
         let reader = MemoryRequestReader(dimension: dimension, maxTextBytes: configuration.maxTextBytes)
@@ -148,7 +160,8 @@ struct Serving: Sendable {
         memories = MemoryMethods(store: store, embedder: embedder, reader: reader,
                                  relevanceThreshold: configuration.relevanceThreshold ?? embedder.relevanceThreshold)
         self.documents = DocumentMethods(store: documents, embedder: embedder, reader: reader,
-                                         relevanceThreshold: configuration.passageRelevanceThreshold ?? embedder.passageRelevanceThreshold)
+                                         relevanceThreshold: configuration.passageRelevanceThreshold ?? embedder.passageRelevanceThreshold,
+                                         ingestion: ingestion)
     }
 }
 

@@ -73,6 +73,7 @@ extension MemoryStore {
             try db.execute(sql: "DELETE FROM memory_history WHERE owner = ?", arguments: [owner])
             try db.execute(sql: "DELETE FROM add_receipts WHERE owner = ?", arguments: [owner])
             try db.execute(sql: "DELETE FROM doc_chunks WHERE owner = ?", arguments: [owner])
+            try db.execute(sql: "DELETE FROM pending_chunks WHERE document_id IN (SELECT id FROM documents WHERE owner = ?)", arguments: [owner])
             try db.execute(sql: "DELETE FROM documents WHERE owner = ?", arguments: [owner])
             return removed
         }

@@ -14,7 +14,7 @@ import Testing
         let stack = try await Stack.start(extra: ["MAMI_MEMORY_BUDGET_MS": "300"])
         let session = try await stack.register("ada")
         let acknowledged = try await addMemories(stack, session, ["I play the oud", "My sister is called Elif"])
-        let ingested = try await stack.json("POST", "/api/v1/documents", [
+        let ingested = try await stack.json("POST", "/api/v1/documents?wait=true", [
             "title": "Oud care", "text": "Loosen the oud's strings a little before a long journey and keep it away from radiators.",
         ], token: session.access)
         #expect(ingested.status == 201)

@@ -68,6 +68,31 @@ import Testing
         await stack.stop()
     }
 
+    /// Without `?wait=true` the upload is 202 at once; `GET /documents/{id}` follows it to `ready`, then answers cite it.
+    @Test func anUploadIsAcceptedAtOnceAndFollowedToReady() async throws {
+        let stack = try await Stack.start()
+        let session = try await stack.register("ipek")
+        let accepted = try await stack.json("POST", "/api/v1/documents", ["title": "Rental contract", "text": .string(Self.contract)],
+                                            token: session.access)
+        #expect(accepted.status == 202)
+        #expect(accepted.body["status"] == "pending")
+        let id = try #require(accepted.body["id"]?.stringValue)
+        var document: JSONValue = .null
+        for _ in 0..<600 {
+            document = try await stack.json("GET", "/api/v1/documents/\(id)", token: session.access).body
+            if document["status"] == "ready" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(document["status"] == "ready")
+        #expect(document["embedded"] == document["chunks"])
+        let other = try await stack.register("kaan")
+        #expect(try await stack.json("GET", "/api/v1/documents/\(id)", token: other.access).status == 404, "another person's document")
+        let conversation = try await stack.conversation(session)
+        let answer = try await stack.chat(session, conversation, "How much is the rent of the flat?")
+        #expect(answer.body["message"]?["sources"]?.arrayValue?.first?["title"] == "Rental contract")
+        await stack.stop()
+    }
+
     /// Tens of chats at once, each asking about a document of its own writer: every answer names its writer's document only.
     @Test func concurrentChatsEachGetTheirOwnDocuments() async throws {
         let stack = try await Stack.start()
@@ -106,7 +131,7 @@ import Testing
 
 /// Ingests a document through the API (JSON); its id.
 func ingest(_ stack: Stack, _ session: Session, title: String, text: String) async throws -> JSONValue {
-    let answer = try await stack.json("POST", "/api/v1/documents", ["title": .string(title), "text": .string(text)], token: session.access)
+    let answer = try await stack.json("POST", "/api/v1/documents?wait=true", ["title": .string(title), "text": .string(text)], token: session.access)
     #expect(answer.status == 201)
     return answer.body["id"] ?? .null
 }

@@ -41,7 +41,7 @@ import Testing
             #expect(response.body["title"]?.stringValue == upload.title)
             #expect((response.body["chunks"]?.intValue ?? 0) >= 1)
         }
-        let json = try await stack.json("POST", "/api/v1/documents", ["title": "Typed notes", "text": "The spare key hangs behind the barometer."],
+        let json = try await stack.json("POST", "/api/v1/documents?wait=true", ["title": "Typed notes", "text": "The spare key hangs behind the barometer."],
                                         token: session.access)
         #expect(json.status == 201, "a JSON document is still taken as before")
 
@@ -114,7 +114,7 @@ extension Stack {
         }
         body += Array("--\(boundary)--\r\n".utf8)
         let response = try await http.send(HTTPRequest(
-            method: "POST", url: base + "/api/v1/documents",
+            method: "POST", url: base + "/api/v1/documents?wait=true",
             headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)", "Authorization": "Bearer \(token)"],
             body: body, timeout: .seconds(300)))
         return (response.status, (try? JSONValue(parsing: response.body)) ?? .null)

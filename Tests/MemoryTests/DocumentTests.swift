@@ -104,10 +104,10 @@ import Testing
         let memory = try await MemoryProcess.start()
         let manual = (1...200).map { "Step \($0): keep the garden watered and weed it on Sundays." }.joined(separator: " ")
             + " The boiler password is written on the blue card in the kitchen drawer."
-        let ingested = try await memory.call("doc.ingest", ["owner": "deniz", "title": "House manual", "text": .string(manual)],
+        let ingested = try await memory.call("doc.ingest", ["owner": "deniz", "title": "House manual", "text": .string(manual), "wait": true],
                                              timeout: .seconds(180))
         #expect((ingested["chunks"]?.intValue ?? 0) > 5)
-        _ = try await memory.call("doc.ingest", ["owner": "other", "title": "Secret", "text": "The boiler password is hunter2."])
+        _ = try await memory.call("doc.ingest", ["owner": "other", "title": "Secret", "text": "The boiler password is hunter2.", "wait": true])
 
         let found = try await memory.call("doc.search", ["owner": "deniz", "query": "where is the boiler password", "k": 3])
         let results = found["results"]?.arrayValue ?? []

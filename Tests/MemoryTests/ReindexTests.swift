@@ -29,7 +29,7 @@ import Testing
             let results = try await first.call("memory.add_many", ["items": .array(items)])["results"]?.arrayValue ?? []
             #expect(results.allSatisfy { $0["status"] == "added" })
         }
-        _ = try await first.call("doc.ingest", ["owner": "o0", "title": "Bees", "text": "Honey bees keep their hive warm in winter by shivering."])
+        _ = try await first.call("doc.ingest", ["owner": "o0", "title": "Bees", "text": "Honey bees keep their hive warm in winter by shivering.", "wait": true])
         try await first.stop()
 
         let engine = ["MAMI_EMBEDDER": "engine", "MAMI_EMBED_MODEL": "all-minilm", "MAMI_OLLAMA_URL": sim.ollamaURL]

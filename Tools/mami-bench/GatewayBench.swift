@@ -40,7 +40,7 @@ struct GatewayBench: AsyncParsableCommand {
             try await stack.call("POST", "/api/v1/memories", ["text": .string(Self.facts[index % Self.facts.count] + " (\(index))")], token: session.token)
         }
         for (title, text) in Self.documents {
-            try await stack.call("POST", "/api/v1/documents", ["title": .string(title), "text": .string(text)], token: session.token)
+            try await stack.call("POST", "/api/v1/documents?wait=true", ["title": .string(title), "text": .string(text)], token: session.token)
         }
         let conversation = try await stack.conversation(session)
         func samples() async throws -> [Double] {

@@ -39,7 +39,7 @@ struct RecallBench: AsyncParsableCommand {
         let merged = facts.count - byID.count
         let storedFacts = Set(byID.values)
         for passage in passages {
-            let added = try await service.call("doc.ingest", ["owner": .string(Self.owner), "title": .string(passage.title), "text": .string(passage.text)])
+            let added = try await service.call("doc.ingest", ["owner": .string(Self.owner), "title": .string(passage.title), "text": .string(passage.text), "wait": true])
             byID[added["id"]?.stringValue ?? ""] = passage.id
         }
         let search = RecallSearcher(service: service, byID: byID)
