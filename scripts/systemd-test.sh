@@ -108,7 +108,7 @@ pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%0
 pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
 open(sys.argv[1], "wb").write(pdf)
 PDF
-status="$(curl -s -o "$work/upload.json" -w '%{http_code}' --max-time 60 -X POST "$api/documents" -H "Authorization: Bearer $token" \
+status="$(curl -s -o "$work/upload.json" -w '%{http_code}' --max-time 60 -X POST "$api/documents?wait=true" -H "Authorization: Bearer $token" \
     -F "file=@$work/notes.pdf;type=application/pdf")"
 [ "$status" = 201 ] || fail "a PDF upload under the gateway's unit answered $status: $(cat "$work/upload.json")"
 pass "a PDF upload was read by pdftotext under the gateway unit's hardening"
