@@ -20,6 +20,9 @@ import MamiCore
 /// | `MAMI_ACCESS_TOKEN_TTL_S` | 900 |
 /// | `MAMI_BCRYPT_COST` | 11 |
 /// | `MAMI_AUTH_ATTEMPTS_PER_MINUTE` | 10 (login and register, per IP and per account) |
+/// | `MAMI_CHAT_PER_MINUTE` | 60 (chat messages per user, sliding minute; OpenAI surface included) |
+/// | `MAMI_CHAT_PER_MINUTE_PER_IP` | 600 (the same per client address; behind a proxy every user shares one) |
+/// | `MAMI_IMAGE_JOBS_PER_USER` | 10 (image jobs a user may have queued or drawing at once) |
 /// | `MAMI_MAX_BODY_BYTES` | 1048576 |
 /// | `MAMI_WS_HEARTBEAT_S` | 15 (WebSocket heartbeat; the token is re-checked at each) |
 struct GatewayConfiguration: Sendable {
@@ -40,6 +43,9 @@ struct GatewayConfiguration: Sendable {
     var accessTokenLifetime: Int
     var bcryptCost: Int
     var authAttemptsPerMinute: Int
+    var chatPerMinute: Int
+    var chatPerMinutePerAddress: Int
+    var imageJobsPerUser: Int
     var maxBodyBytes: Int
     var webSocketHeartbeat: Duration
 
@@ -62,6 +68,9 @@ struct GatewayConfiguration: Sendable {
         accessTokenLifetime = try source.int("MAMI_ACCESS_TOKEN_TTL_S", default: 900, in: 10...86_400)
         bcryptCost = try source.int("MAMI_BCRYPT_COST", default: 11, in: 4...16)
         authAttemptsPerMinute = try source.int("MAMI_AUTH_ATTEMPTS_PER_MINUTE", default: 10, in: 1...100_000)
+        chatPerMinute = try source.int("MAMI_CHAT_PER_MINUTE", default: 60, in: 1...1_000_000)
+        chatPerMinutePerAddress = try source.int("MAMI_CHAT_PER_MINUTE_PER_IP", default: 600, in: 1...1_000_000)
+        imageJobsPerUser = try source.int("MAMI_IMAGE_JOBS_PER_USER", default: 10, in: 1...100_000)
         maxBodyBytes = try source.int("MAMI_MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
         webSocketHeartbeat = .seconds(try source.int("MAMI_WS_HEARTBEAT_S", default: 15, in: 1...3600))
     }

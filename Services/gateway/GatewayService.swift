@@ -98,11 +98,14 @@ struct GatewayParts: Sendable {
             facts: FactExtractor(engine: llm, timeout: configuration.factsTimeout, logger: environment.logger),
             builder: PromptBuilder(budgetTokens: configuration.promptTokens), llm: llm,
             models: EngineModels(engine: llm, defaultModel: configuration.chatModel), worker: worker, mode: mode,
-            configuration: configuration, logger: environment.logger)
+            configuration: configuration,
+            limits: ChatLimits(perUser: configuration.chatPerMinute, perAddress: configuration.chatPerMinutePerAddress),
+            logger: environment.logger)
         return GatewayParts(
             configuration: configuration, environment: environment, accounts: accounts, conversations: conversations,
             authenticator: Authenticator(tokens: tokens, accounts: accounts), pipeline: pipeline,
-            images: ImageRequester(store: conversations, worker: worker, mode: mode, logger: environment.logger),
+            images: ImageRequester(store: conversations, worker: worker, mode: mode, maxOpenJobs: configuration.imageJobsPerUser,
+                                   logger: environment.logger),
             memory: memory, worker: worker, fanout: fanout, mode: mode, registry: registry,
             workerEvents: WorkerEvents(client: environment.client(of: .imageWorker), store: conversations, fanout: fanout, logger: environment.logger))
     }

@@ -44,6 +44,8 @@ public final class Stack: @unchecked Sendable {
         settings = [
             "MAMI_HTTP_ADDR": "127.0.0.1:\(port)", "MAMI_OLLAMA_URL": sim.ollamaURL, "MAMI_FORGE_URL": sim.forgeURL,
             "MAMI_BCRYPT_COST": "4", "MAMI_IMAGE_POLL_MS": "100", "MAMI_AUTH_ATTEMPTS_PER_MINUTE": "1000",
+            // Every test client is 127.0.0.1, and load tests send thousands of messages a minute.
+            "MAMI_CHAT_PER_MINUTE": "1000000", "MAMI_CHAT_PER_MINUTE_PER_IP": "1000000", "MAMI_IMAGE_JOBS_PER_USER": "100000",
         ].merging(extra) { $1 }
     }
 

@@ -139,6 +139,7 @@ final class GatewayStack: @unchecked Sendable {
             "MAMI_RUNTIME_DIR": "\(directory)/run", "MAMI_STATE_DIR": "\(directory)/lib", "MAMI_LOG_LEVEL": "warning",
             "MAMI_HTTP_ADDR": "127.0.0.1:\(port)", "MAMI_OLLAMA_URL": "http://127.0.0.1:\(ollamaPort)",
             "MAMI_FORGE_URL": "http://127.0.0.1:\(forgePort)", "MAMI_BCRYPT_COST": "4", "MAMI_AUTH_ATTEMPTS_PER_MINUTE": "100000",
+            "MAMI_CHAT_PER_MINUTE": "1000000", "MAMI_CHAT_PER_MINUTE_PER_IP": "1000000", "MAMI_IMAGE_JOBS_PER_USER": "100000",
         ].merging(extra) { $1 }
     }
 

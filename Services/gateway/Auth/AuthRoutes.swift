@@ -46,7 +46,7 @@ struct AuthRoutes: Sendable {
 
     func register(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let (username, password) = try await credentials(request)
-        guard limiter.allow(["register-ip:\(context.clientIP)", "account:\(username.lowercased())"]) else { throw APIError.tooManyRequests }
+        try limiter.admit(["register-ip:\(context.clientIP)", "account:\(username.lowercased())"])
         guard let user = try await accounts.createUser(username: username, passwordHash: try await hasher.hash(password)) else {
             throw APIError(.conflict, "username_taken", "that username is taken")
         }
@@ -56,7 +56,7 @@ struct AuthRoutes: Sendable {
 
     func login(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let (username, password) = try await credentials(request)
-        guard limiter.allow(["login-ip:\(context.clientIP)", "account:\(username.lowercased())"]) else { throw APIError.tooManyRequests }
+        try limiter.admit(["login-ip:\(context.clientIP)", "account:\(username.lowercased())"])
         guard let (user, hash) = try await accounts.credentials(username: username) else {
             _ = try await hasher.verify(password, hash: PasswordHasher.decoy)
             throw Self.invalidLogin

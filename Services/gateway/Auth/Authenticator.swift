@@ -61,8 +61,8 @@ struct PasswordHasher: Sendable {
     static let decoy = Bcrypt.hash("mami-decoy-password", cost: 4)
 }
 
-/// At most `limit` attempts per key in a sliding `window` (login and register, per IP and per account).
-/// The table is bounded: the oldest keys are dropped past `maxKeys`.
+/// At most `limit` attempts per key in a sliding `window` (login and register, per IP and per account;
+/// chat messages, per user and per IP). The table is bounded: past `maxKeys` keys it starts again.
 final class RateLimiter: Sendable {
     let limit: Int
     let window: TimeInterval
@@ -74,18 +74,28 @@ final class RateLimiter: Sendable {
         self.window = window
     }
 
-    /// Records an attempt for each key; false when any of them is over the limit.
-    func allow(_ keys: [String]) -> Bool {
+    /// Records an attempt for each key under its limit; nil when none was over it, else the whole
+    /// seconds until the fullest one has room again (for `Retry-After`).
+    func retryAfter(_ keys: [String]) -> Int? {
         let now = Date()
         return attempts.withLockedValue { table in
             if table.count > maxKeys { table.removeAll(keepingCapacity: true) }
-            var allowed = true
+            var wait: TimeInterval?
             for key in keys {
                 var recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
-                if recent.count >= limit { allowed = false } else { recent.append(now) }
+                if recent.count >= limit, let oldest = recent.first {
+                    wait = max(wait ?? 0, window - now.timeIntervalSince(oldest))
+                } else {
+                    recent.append(now)
+                }
                 table[key] = recent
             }
-            return allowed
+            return wait.map { max(1, Int($0.rounded(.up))) }
         }
+    }
+
+    /// Throws a 429 with `Retry-After` when any key is over its limit.
+    func admit(_ keys: [String]) throws {
+        if let seconds = retryAfter(keys) { throw APIError.tooManyRequests(retryAfter: seconds) }
     }
 }

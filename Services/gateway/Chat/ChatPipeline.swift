@@ -49,6 +49,7 @@ struct ChatPipeline: Sendable {
     var worker: RPCClient
     var mode: OperatingMode
     var configuration: GatewayConfiguration
+    var limits: ChatLimits
     var logger: Logger
 
     static let maxMessageCharacters = 32_000

@@ -16,7 +16,10 @@ struct ChatRoutes: Sendable {
     func add(to group: RouterGroup<GatewayContext>) {
         group.post("/conversations/:id/messages") { request, context in
             let user = try await authenticator.principal(request).user
+            try pipeline.limits.admit(user: user, address: context.clientIP)
             let content = try await JSONResponse.object(request, limit: bodyLimit).requireString("content")
+            // A drawing request over the image limit is refused before the person's message is stored.
+            if DrawingRequest.prompt(in: content) != nil { try await images.checkRoom(for: user) }
             let turn = try await pipeline.begin(user: user, in: .id(try context.parameters.require("id")), content: content)
             let streamed = request.headers[.accept]?.contains("text/event-stream") == true
             switch pipeline.route(turn) {

@@ -22,11 +22,12 @@ struct OpenAIRoutes: Sendable {
             }
             return JSONResponse.make(["object": "list", "data": .array(names.map { ["id": .string($0), "object": "model", "created": 0, "owned_by": "mami"] })])
         }
-        router.post("/v1/chat/completions") { request, _ in try await complete(request) }
+        router.post("/v1/chat/completions") { request, context in try await complete(request, address: context.clientIP) }
     }
 
-    func complete(_ request: Request) async throws -> Response {
+    func complete(_ request: Request, address: String) async throws -> Response {
         let user = try await authenticator.principal(request).user
+        try pipeline.limits.admit(user: user, address: address)
         let body = try await JSONResponse.object(request, limit: bodyLimit)
         let lines = try Self.lines(body)
         guard let last = lines.last, last.role == "user" else { throw FieldError(field: "messages", problem: "must end with a user message") }

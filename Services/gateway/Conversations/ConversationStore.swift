@@ -175,6 +175,27 @@ struct ConversationStore: Sendable {
         }
     }
 
+    /// Stores an image message (queued) unless the user already has `maxOpen` queued or drawing; nil then.
+    /// Counted and inserted in one write, so concurrent requests cannot pass the limit together.
+    func addImageMessage(id: String, conversationID: String, prompt: String, userID: String, maxOpen: Int) async throws -> Message? {
+        try await database.write { db in
+            guard try Self.openImageJobs(db, userID: userID) < maxOpen else { return nil }
+            return try Self.insertMessage(db, id: id, conversationID: conversationID, role: "assistant", content: prompt, kind: "image",
+                                          jobID: nil, status: "queued", error: nil)
+        }
+    }
+
+    func openImageJobs(userID: String) async throws -> Int {
+        try await database.read { db in try Self.openImageJobs(db, userID: userID) }
+    }
+
+    private static func openImageJobs(_ db: Database, userID: String) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+            WHERE m.kind = 'image' AND m.status IN ('queued', 'running') AND c.user_id = ?
+            """, arguments: [userID]) ?? 0
+    }
+
     private static func insertMessage(_ db: Database, id: String, conversationID: String, role: String, content: String, kind: String,
                                       jobID: String?, status: String, error: String?, sources: [Source] = []) throws -> Message {
         let now = Self.now()

@@ -11,6 +11,8 @@ struct ImageRequester: Sendable {
     var store: ConversationStore
     var worker: RPCClient
     var mode: OperatingMode
+    /// Image jobs a user may have queued or drawing at once (`MAMI_IMAGE_JOBS_PER_USER`).
+    var maxOpenJobs: Int
     var logger: Logger
     static let submitTimeout: Duration = .seconds(5)
     static let workerDown = "Image generation is unavailable right now: the image worker is not answering. Please try again later."
@@ -19,8 +21,8 @@ struct ImageRequester: Sendable {
     func request(user: User, conversationID: String, prompt: String, params: [String: JSONValue],
                  messageID: String = UUID().uuidString.lowercased()) async throws -> (Message, JSONValue?) {
         if mode.isDegraded { throw OperatingMode.imagesRefused }
-        let message = try await store.addMessage(id: messageID, conversationID: conversationID, role: "assistant", content: prompt,
-                                                 kind: "image", status: "queued")
+        guard let message = try await store.addImageMessage(id: messageID, conversationID: conversationID, prompt: prompt,
+                                                            userID: user.id, maxOpen: maxOpenJobs) else { throw full }
         var submit = params
         submit.merge(["owner": .string(user.id), "prompt": .string(prompt), "conversation_id": .string(conversationID),
                       "message_id": .string(message.id), "idempotency_key": .string(message.id)]) { $1 }
@@ -36,6 +38,16 @@ struct ImageRequester: Sendable {
             let failed = try await store.recordJob(messageID: message.id, jobID: "", status: "failed", error: Self.workerDown)
             throw ImageUnavailable(message: failed ?? message)
         }
+    }
+
+    /// Throws the 429 of ``maxOpenJobs`` when `user` has that many images queued or drawing.
+    func checkRoom(for user: User) async throws {
+        if try await store.openImageJobs(userID: user.id) >= maxOpenJobs { throw full }
+    }
+
+    private var full: APIError {
+        APIError(.tooManyRequests, "image_queue_full",
+                 "you have \(maxOpenJobs) images queued or drawing, the most one person may (MAMI_IMAGE_JOBS_PER_USER); wait for one to finish")
     }
 
     /// The answer to an accepted image request.

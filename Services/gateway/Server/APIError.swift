@@ -9,19 +9,24 @@ struct APIError: Error, HTTPResponseError, Sendable {
     var code: String
     var message: String
     var field: String?
+    /// Whole seconds for a `Retry-After` header (a 429).
+    var retryAfter: Int?
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfter = retryAfter
     }
 
     static func badRequest(_ message: String, field: String? = nil) -> APIError { APIError(.badRequest, "invalid_request", message, field: field) }
     static let unauthorized = APIError(.unauthorized, "unauthorized", "a valid access token or API key is required")
     static let forbidden = APIError(.forbidden, "forbidden", "this needs the admin role")
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "not_found", "no such \(what)") }
-    static let tooManyRequests = APIError(.tooManyRequests, "rate_limited", "too many attempts; wait a minute")
+    static func tooManyRequests(retryAfter seconds: Int) -> APIError {
+        APIError(.tooManyRequests, "rate_limited", "too many attempts; try again in \(seconds) s", retryAfter: seconds)
+    }
     static func bodyTooLarge(limit: Int) -> APIError { APIError(.contentTooLarge, "body_too_large", "the body exceeds \(limit) bytes") }
     /// An uploaded document whose text is larger than the memory service stores.
     static func documentTooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "document_too_large", message, field: "file") }
@@ -41,9 +46,14 @@ struct APIError: Error, HTTPResponseError, Sendable {
         return ["error": .object(members)]
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        JSONResponse.make(json, status: status)
+    /// The error's JSON, with its `Retry-After` when it has one.
+    var response: Response {
+        var response = JSONResponse.make(json, status: status)
+        if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+        return response
     }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response { response }
 }
 
 /// JSON bodies in and out.
@@ -79,7 +89,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            return JSONResponse.make(error.json, status: error.status)
+            return error.response
         } catch let error as ImageUnavailable {
             return error.response
         } catch let error as FieldError {
