@@ -1,9 +1,10 @@
 # Mami — the two commands a newcomer needs: `make run` and `make test`.
 SWIFT ?= swift
-# Suites that measure how fast a service notices a stall (watchdog gaps, GPU hand-over deadlines) run
-# after the rest, alone: beside the parallel suites (real processes, a real LLM and sentence encoder
-# on 2 cores) their bounds would measure the machine's load instead.
-TIMING_SUITES := SupervisionTests|GPUTests
+# Suites that measure how fast a service notices a stall (watchdog gaps, GPU hand-over deadlines) and
+# the wire test that a call to a down peer fails at once run after the rest, alone: beside the parallel
+# suites (real processes, a real LLM and sentence encoder on 2 cores) their bounds would measure the
+# machine's load instead.
+TIMING_SUITES := SupervisionTests|GPUTests|aDownPeerFailsFast
 SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv poppler-utils
 
 .PHONY: deps build run test load-test e2e systemd-test bench soak verify-units clean

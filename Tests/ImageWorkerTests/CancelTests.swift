@@ -22,7 +22,8 @@ import Testing
     @Test func aClientThatDisconnectsCancelsNothing() async throws {
         let worker = try await WorkerProcess.start(stepMs: 20)
         let other = RPCClient(configuration: .init(path: WorkerProcess.socketPath(worker.directory)))
-        let params: JSONValue = ["owner": "alice", "prompt": "outlives its caller", "width": 64, "height": 64, "steps": 30]
+        // Long enough (150 × 20 ms) to be seen running on a busy machine before it ends.
+        let params: JSONValue = ["owner": "alice", "prompt": "outlives its caller", "width": 64, "height": 64, "steps": 150]
         let id = try await other.call("image.submit", params: params, timeout: .seconds(10))["id"]!.stringValue!
         try await worker.waitForJob(id) { $0["status"] == "running" }
         await other.close()
