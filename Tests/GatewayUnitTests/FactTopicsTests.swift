@@ -30,6 +30,10 @@ import Testing
     @Test(arguments: [
         "The person loves cats.",
         "The person used to live in İzmir.",
+        "The person plans to move to Paris.",
+        "We are going to move to Ankara next year.",
+        "The person wants to work as a pilot.",
+        "Ankara'ya taşınacağız.",
         "Kişi kedileri seviyor.",
         "I live in İzmir and I love cats and my sister has two dogs and a garden with roses.",
     ])

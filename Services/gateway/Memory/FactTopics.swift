@@ -29,8 +29,15 @@ enum FactTopics {
     ]
     /// Words that make the next one someone's or something's ("person's" folds to "person", "s").
     static let possessives: Set<String> = ["s", "my", "our", "their", "his", "her", "kişinin", "benim", "bizim"]
-    /// Words before the attribute that make the fact about the past, not what is true now.
-    static let past: Set<String> = ["used", "formerly", "previously", "once", "longer", "eskiden", "önceden"]
+    /// Words before the attribute that make the fact about the past, a plan or a wish, not what is true now:
+    /// "used to live in İzmir" and "plans to move to Paris" must not replace where the person lives.
+    static let notNow: Set<String> = [
+        "used", "formerly", "previously", "once", "longer", "eskiden", "önceden",
+        "will", "going", "plan", "plans", "planning", "want", "wants", "wanted", "hope", "hopes", "would", "might", "may",
+        "soon", "someday", "dream", "dreams", "considering", "thinking",
+    ]
+    /// Turkish future and wish endings on the attribute word ("taşınacağız", "yaşamak istiyor").
+    static let notNowEndings = ["acak", "ecek", "acağ", "eceğ", "mak", "mek"]
     /// A longer statement (the first-person fallback keeps whole sentences) says more than one thing.
     static let maxWords = 14
 
@@ -45,7 +52,7 @@ enum FactTopics {
         attributes.compactMap { attribute, pattern in
             guard let start = firstMatch(of: pattern, in: words) else { return nil }
             let before = words[..<start]
-            if before.contains(where: past.contains) { return nil }
+            if before.contains(where: notNow.contains) || notNowEndings.contains(where: { words[start].contains($0) }) { return nil }
             return ("\(owner(before))/\(attribute)", start..<(start + pattern.count))
         }
     }
