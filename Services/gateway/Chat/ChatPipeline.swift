@@ -116,19 +116,25 @@ struct ChatPipeline: Sendable {
 
     /// Streams the answer, handing each delta to `deliver`; stops when `deliver` throws (the client left).
     func answer(_ turn: ChatTurn, prompt: ChatPrompt, deliver: (String) async throws -> Void) async -> ChatOutcome {
+        var outcome = await stream(turn, prompt.lines, deliver: deliver)
+        outcome.sources = prompt.sources
+        return outcome
+    }
+
+    private func stream(_ turn: ChatTurn, _ lines: [ChatLine], deliver: (String) async throws -> Void) async -> ChatOutcome {
         var text = ""
         do {
             try await models.check(turn.model)
-            for try await delta in llm.stream(prompt.lines, model: turn.model, timeout: turn.remaining) {
+            for try await delta in llm.stream(lines, model: turn.model, timeout: turn.remaining) {
                 text += delta
-                do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true, sources: prompt.sources) }
+                do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true) }
             }
-            return ChatOutcome(text: text, error: nil, sources: prompt.sources)
+            return ChatOutcome(text: text, error: nil)
         } catch let error as LLMError {
             logger.notice("LLM answer failed", metadata: ["conversation": "\(turn.conversation.id)", "error": "\(error)"])
-            return ChatOutcome(text: text, error: error, sources: prompt.sources)
+            return ChatOutcome(text: text, error: error)
         } catch {
-            return ChatOutcome(text: text, error: LLMError(kind: .failed, detail: "\(error)"), sources: prompt.sources)
+            return ChatOutcome(text: text, error: LLMError(kind: .failed, detail: "\(error)"))
         }
     }
 

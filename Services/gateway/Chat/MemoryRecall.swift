@@ -31,10 +31,10 @@ struct MemoryRecall: Sendable {
 
     /// The passages of `owner`'s documents that relate to `query` (`relevant` hits), best first, numbered from 1.
     func passages(owner: String, query: String, remaining: Duration) async -> [Source] {
-        let params: JSONValue = [
+        let params: [String: JSONValue] = [
             "owner": .string(owner), "query": .string(String(query.prefix(4000))), "k": .int(Int64(Self.passages)), "relevant": true,
         ]
-        let hits = await search("doc.search", params.objectValue ?? [:], remaining: remaining, counter: "document_recall")
+        let hits = await search("doc.search", params, remaining: remaining, counter: "document_recall")
         return hits.compactMap(Source.init(hit:)).enumerated().map { number, source in source.numbered(number + 1) }
     }
 
