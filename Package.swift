@@ -237,6 +237,7 @@ let package = Package(
             name: "GatewayUnitTests",
             dependencies: [
                 "MamiGateway", "MamiService", "MamiCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

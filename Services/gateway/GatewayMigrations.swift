@@ -81,6 +81,75 @@ enum GatewayMigrations {
             // An answer's document passages, as JSON `[{"number","document_id","title","chunk_id","excerpt"}]`; NULL: none.
             try db.execute(sql: "ALTER TABLE messages ADD COLUMN sources TEXT")
         }
+        migrator.registerMigration("0006_message_tree") { db in
+            // A message answers or follows its parent (NULL: the first of a branch); siblings share a parent.
+            // A conversation shows one branch: the path up from `current_id`. Existing conversations become
+            // one straight branch. `stopped`: an answer the person ended.
+            try db.execute(sql: """
+                CREATE TABLE messages_tree (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                    parent_id TEXT,
+                    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+                    content TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('text', 'image')),
+                    job_id TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('complete', 'streaming', 'stopped', 'failed', 'queued', 'running', 'succeeded', 'cancelled')),
+                    error TEXT,
+                    created_at REAL NOT NULL,
+                    sources TEXT
+                );
+                INSERT INTO messages_tree (seq, id, conversation_id, parent_id, role, content, kind, job_id, status, error, created_at, sources)
+                    SELECT seq, id, conversation_id, LAG(id) OVER (PARTITION BY conversation_id ORDER BY seq),
+                           role, content, kind, job_id, status, error, created_at, sources
+                    FROM messages;
+                DROP TABLE messages;
+                ALTER TABLE messages_tree RENAME TO messages;
+                CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
+                CREATE INDEX messages_by_parent ON messages (parent_id, seq) WHERE parent_id IS NOT NULL;
+                CREATE INDEX messages_by_job ON messages (job_id) WHERE job_id IS NOT NULL;
+                CREATE INDEX messages_open_jobs ON messages (status) WHERE kind = 'image' AND status IN ('queued', 'running');
+                CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';
+                ALTER TABLE conversations ADD COLUMN current_id TEXT;
+                UPDATE conversations SET current_id = (SELECT id FROM messages WHERE conversation_id = conversations.id ORDER BY seq DESC LIMIT 1);
+                """)
+        }
+        migrator.registerMigration("0007_search") { db in
+            // Full-text search over message texts and conversation titles (FTS5, external content: the
+            // index only). Diacritics and case are folded (Çiçekler → cicekler); Turkish ı and İ are indexed
+            // as i, so a query typed on any keyboard finds them. An answer is indexed once it ends.
+            let fold = { (column: String) in "replace(replace(\(column), 'ı', 'i'), 'İ', 'i')" }
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE message_search USING fts5(
+                    content, content = 'messages', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+                INSERT INTO message_search (rowid, content) SELECT seq, \(fold("content")) FROM messages WHERE kind = 'text' AND status != 'streaming';
+                CREATE TRIGGER message_search_insert AFTER INSERT ON messages WHEN new.kind = 'text' AND new.status != 'streaming' BEGIN
+                    INSERT INTO message_search (rowid, content) VALUES (new.seq, \(fold("new.content")));
+                END;
+                CREATE TRIGGER message_search_update AFTER UPDATE OF content, status ON messages WHEN new.kind = 'text' BEGIN
+                    INSERT INTO message_search (message_search, rowid, content)
+                        SELECT 'delete', old.seq, \(fold("old.content")) WHERE old.status != 'streaming';
+                    INSERT INTO message_search (rowid, content) SELECT new.seq, \(fold("new.content")) WHERE new.status != 'streaming';
+                END;
+                CREATE TRIGGER message_search_delete AFTER DELETE ON messages WHEN old.kind = 'text' AND old.status != 'streaming' BEGIN
+                    INSERT INTO message_search (message_search, rowid, content) VALUES ('delete', old.seq, \(fold("old.content")));
+                END;
+                CREATE VIRTUAL TABLE conversation_search USING fts5(
+                    title, content = 'conversations', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+                INSERT INTO conversation_search (rowid, title) SELECT seq, \(fold("title")) FROM conversations;
+                CREATE TRIGGER conversation_search_insert AFTER INSERT ON conversations BEGIN
+                    INSERT INTO conversation_search (rowid, title) VALUES (new.seq, \(fold("new.title")));
+                END;
+                CREATE TRIGGER conversation_search_update AFTER UPDATE OF title ON conversations BEGIN
+                    INSERT INTO conversation_search (conversation_search, rowid, title) VALUES ('delete', old.seq, \(fold("old.title")));
+                    INSERT INTO conversation_search (rowid, title) VALUES (new.seq, \(fold("new.title")));
+                END;
+                CREATE TRIGGER conversation_search_delete AFTER DELETE ON conversations BEGIN
+                    INSERT INTO conversation_search (conversation_search, rowid, title) VALUES ('delete', old.seq, \(fold("old.title")));
+                END;
+                """)
+        }
         return migrator
     }
 }

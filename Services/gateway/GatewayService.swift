@@ -100,7 +100,9 @@ struct GatewayParts: Sendable {
             models: EngineModels(engine: llm, defaultModel: configuration.chatModel), worker: worker, mode: mode,
             configuration: configuration,
             limits: ChatLimits(perUser: configuration.chatPerMinute, perAddress: configuration.chatPerMinutePerAddress),
-            logger: environment.logger)
+            generations: Generations(), events: fanout, logger: environment.logger)
+        let interrupted = try await conversations.failInterruptedAnswers()
+        if interrupted > 0 { environment.logger.notice("answers interrupted by the last stop marked failed", metadata: ["count": "\(interrupted)"]) }
         return GatewayParts(
             configuration: configuration, environment: environment, accounts: accounts, conversations: conversations,
             authenticator: Authenticator(tokens: tokens, accounts: accounts), pipeline: pipeline,
@@ -129,13 +131,15 @@ struct GatewayParts: Sendable {
                    authenticator: authenticator,
                    limiter: RateLimiter(limit: configuration.authAttemptsPerMinute, window: 60), bodyLimit: limit).add(to: api)
         ConversationRoutes(store: conversations, models: pipeline.models, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        SearchRoutes(store: conversations, authenticator: authenticator).add(to: api)
         api.get("/models") { request, _ in
             _ = try await authenticator.principal(request)
             do { return JSONResponse.make(try await pipeline.models.listJSON()) } catch {
                 throw APIError(.serviceUnavailable, LLMError.Kind.unreachable.rawValue, "the language model cannot be asked which models it has")
             }
         }
-        ChatRoutes(pipeline: pipeline, images: images, authenticator: authenticator, bodyLimit: limit).add(to: api)
+        ChatRoutes(pipeline: pipeline, images: images, imageParameters: ImageParameters(worker: worker), authenticator: authenticator,
+                   bodyLimit: limit).add(to: api)
         ImageRoutes(requester: images, store: conversations, worker: worker, authenticator: authenticator, bodyLimit: limit).add(to: api)
         let memoryCalls = MemoryCalls(memory: memory, authenticator: authenticator, bodyLimit: limit)
         MemoryRoutes(calls: memoryCalls).add(to: api)

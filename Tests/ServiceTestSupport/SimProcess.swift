@@ -75,6 +75,11 @@ public final class SimProcess: Sendable {
         try await calls().filter { $0["path"]?.stringValue == path }
     }
 
+    /// Streamed LLM replies the simulator is writing now.
+    public func openStreams() async throws -> Int {
+        Int(try JSONValue(parsing: try await get("/_sim/streams", api: .ollama).body)["open"]?.intValue ?? -1)
+    }
+
     /// `structuredReply`: what the simulated LLM answers to every request for structured output (fact extraction).
     public func configure(stepMs: Int? = nil, tokenMs: Int? = nil, structuredReply: String? = nil) async throws {
         var body: [String: JSONValue] = [:]

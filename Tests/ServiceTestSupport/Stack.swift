@@ -167,17 +167,31 @@ public struct Session: Sendable {
     }
 }
 
+/// One server-sent event.
+public struct SSEEvent: Sendable, Equatable {
+    public var event: String
+    public var data: JSONValue
+    public var id: String?
+}
+
 public enum SSEParser {
     public static func events(_ text: String) -> [(event: String, data: JSONValue)] {
-        text.components(separatedBy: "\n\n").compactMap { block in
+        parse(text).map { ($0.event, $0.data) }
+    }
+
+    /// The complete events of `text` (a block not yet ended by a blank line is left out).
+    public static func parse(_ text: String) -> [SSEEvent] {
+        text.components(separatedBy: "\n\n").dropLast().compactMap { block in
             var event = "message"
             var data = ""
+            var id: String?
             for line in block.split(separator: "\n") {
                 if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
                 if line.hasPrefix("data: ") { data += line.dropFirst(6) }
+                if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
             }
             guard !data.isEmpty else { return nil }
-            return (event, (try? JSONValue(parsing: data)) ?? .string(data))
+            return SSEEvent(event: event, data: (try? JSONValue(parsing: data)) ?? .string(data), id: id)
         }
     }
 }

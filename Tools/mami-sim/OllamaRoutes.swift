@@ -75,16 +75,18 @@ enum OllamaRoutes {
         let delay = control.tokenDelay
         let failMidway = context.midStreamError
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody { writer in
-            for (index, token) in tokens.enumerated() {
-                if failMidway && index == min(2, tokens.count - 1) {
-                    try await writer.write(ByteBuffer(bytes: chunks.line(errorBody("simulated failure mid-stream"))))
-                    return try await writer.finish(nil)
+            try await control.streaming {
+                for (index, token) in tokens.enumerated() {
+                    if failMidway && index == min(2, tokens.count - 1) {
+                        try await writer.write(ByteBuffer(bytes: chunks.line(errorBody("simulated failure mid-stream"))))
+                        return try await writer.finish(nil)
+                    }
+                    try await Task.sleep(for: delay)
+                    try await writer.write(ByteBuffer(bytes: chunks.line(chunks.delta(token))))
                 }
-                try await Task.sleep(for: delay)
-                try await writer.write(ByteBuffer(bytes: chunks.line(chunks.delta(token))))
+                try await writer.write(ByteBuffer(bytes: chunks.line(chunks.done(reason: reason, tokens: tokens.count))))
+                try await writer.finish(nil)
             }
-            try await writer.write(ByteBuffer(bytes: chunks.line(chunks.done(reason: reason, tokens: tokens.count))))
-            try await writer.finish(nil)
         })
     }
 }

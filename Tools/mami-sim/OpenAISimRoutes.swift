@@ -48,18 +48,20 @@ enum OpenAISimRoutes {
         let delay = control.tokenDelay
         let failMidway = context.midStreamError
         return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
-            try await writer.write(ByteBuffer(bytes: chunks.event(chunks.chunk(["role": "assistant", "content": nil], finish: nil))))
-            for (index, token) in tokens.enumerated() {
-                if failMidway && index == min(2, tokens.count - 1) {
-                    try await writer.write(ByteBuffer(bytes: chunks.event(errorBody("simulated failure mid-stream"))))
-                    return try await writer.finish(nil)
+            try await control.streaming {
+                try await writer.write(ByteBuffer(bytes: chunks.event(chunks.chunk(["role": "assistant", "content": nil], finish: nil))))
+                for (index, token) in tokens.enumerated() {
+                    if failMidway && index == min(2, tokens.count - 1) {
+                        try await writer.write(ByteBuffer(bytes: chunks.event(errorBody("simulated failure mid-stream"))))
+                        return try await writer.finish(nil)
+                    }
+                    try await Task.sleep(for: delay)
+                    try await writer.write(ByteBuffer(bytes: chunks.event(chunks.chunk(["content": .string(token)], finish: nil))))
                 }
-                try await Task.sleep(for: delay)
-                try await writer.write(ByteBuffer(bytes: chunks.event(chunks.chunk(["content": .string(token)], finish: nil))))
+                try await writer.write(ByteBuffer(bytes: chunks.event(chunks.chunk([:], finish: chunks.reason))))
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
             }
-            try await writer.write(ByteBuffer(bytes: chunks.event(chunks.chunk([:], finish: chunks.reason))))
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-            try await writer.finish(nil)
         })
     }
 }

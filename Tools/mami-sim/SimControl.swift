@@ -65,6 +65,8 @@ final class SimControl: Sendable {
         /// The content of every reply to a request for structured output (Ollama `format`, OpenAI
         /// `response_format`); nil: `{"facts":[<the last user message>]}`.
         var structuredReply: String?
+        /// Streamed replies being written now (a client that closes its connection ends one).
+        var openStreams = 0
     }
 
     static let maxCalls = 100_000
@@ -118,6 +120,15 @@ final class SimControl: Sendable {
             }
             return fault
         }
+    }
+
+    var openStreams: Int { state.withLockedValue { $0.openStreams } }
+
+    /// Runs the writing of a streamed reply, counted in ``openStreams`` while it lasts.
+    func streaming(_ body: () async throws -> Void) async throws {
+        state.withLockedValue { $0.openStreams += 1 }
+        defer { state.withLockedValue { $0.openStreams -= 1 } }
+        try await body()
     }
 
     func record(_ call: SimCall) {

@@ -94,6 +94,7 @@ extension Router where Context == SimContext {
             control.clearFaults()
             return SimResponse.json(["ok": true])
         }
+        get("/_sim/streams") { _, _ in SimResponse.json(["open": .int(Int64(control.openStreams))]) }
         get("/_sim/calls") { _, _ in SimResponse.json(["calls": .array(control.calls.map(\.json))]) }
         delete("/_sim/calls") { _, _ in
             control.clearCalls()

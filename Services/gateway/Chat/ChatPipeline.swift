@@ -14,6 +14,8 @@ struct ChatTurn: Sendable {
     /// The model that answers: the conversation's, else the default.
     var model: String
     var deadline: ContinuousClock.Instant
+    /// False for a regenerate: the person's message was remembered with its first answer (G4).
+    var remembers = true
 
     var remaining: Duration { max(.zero, deadline - .now) }
 }
@@ -22,7 +24,8 @@ struct ChatTurn: Sendable {
 struct ChatOutcome: Sendable {
     var text: String
     var error: LLMError?
-    var disconnected = false
+    /// The person stopped it.
+    var stopped = false
     /// The passages it was given with (stored as its `sources`).
     var sources: [Source] = []
 }
@@ -50,31 +53,54 @@ struct ChatPipeline: Sendable {
     var mode: OperatingMode
     var configuration: GatewayConfiguration
     var limits: ChatLimits
+    var generations: Generations
+    var events: EventFanout
     var logger: Logger
 
     static let maxMessageCharacters = 32_000
     static let historyTurns = 50
 
-    // MARK: stages 1–2
+    // MARK: stages 1–3
 
-    func begin(user: User, in destination: ConversationStore.Destination, content: String) async throws -> ChatTurn {
-        let text = content.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw FieldError(field: "content", problem: "must not be empty") }
-        guard text.count <= Self.maxMessageCharacters else { throw FieldError(field: "content", problem: "must be at most \(Self.maxMessageCharacters) characters") }
-        guard let (conversation, message) = try await store.addUserMessage(text, userID: user.id, to: destination) else {
+    /// Where `content` goes: a drawing request to the image worker, else the LLM (or the degraded reply).
+    func route(_ content: String) -> ChatRoute {
+        if let prompt = DrawingRequest.prompt(in: content) { return .image(prompt: prompt) }
+        return mode.isDegraded ? .degraded : .chat
+    }
+
+    /// Stores the person's message (after the branch shown, or as an alternative to `edited`) and, in the
+    /// same write, its answer's row: an image message, or an empty text answer that streams.
+    func begin(user: User, in destination: ConversationStore.Destination, content: String, route: ChatRoute,
+               replacing edited: Message? = nil) async throws -> ChatTurn {
+        let text = try Self.validated(content)
+        let answerID = UUID().uuidString.lowercased()
+        let pending: ConversationStore.PendingAnswer
+        if case .image(let prompt) = route {
+            pending = .image(id: answerID, prompt: prompt, maxOpen: configuration.imageJobsPerUser)
+        } else {
+            pending = .text(id: answerID)
+        }
+        guard let (conversation, message, _) = try await store.addUserMessage(text, userID: user.id, to: destination, replacing: edited,
+                                                                             answer: pending) else {
             throw APIError.notFound("conversation")
         }
-        return ChatTurn(user: user, conversation: conversation, userMessage: message, answerID: UUID().uuidString.lowercased(),
+        return ChatTurn(user: user, conversation: conversation, userMessage: message, answerID: answerID,
                         model: conversation.model ?? configuration.chatModel, deadline: .now + configuration.chatBudget)
     }
 
-    // MARK: stage 3
+    /// A new answer to `question`, an alternative to its others; the person's message is not remembered again.
+    func beginAnswer(user: User, to question: Message) async throws -> ChatTurn {
+        guard let conversation = try await store.conversation(id: question.conversationID, userID: user.id) else { throw APIError.notFound("conversation") }
+        let answer = try await store.addAnswer(id: UUID().uuidString.lowercased(), to: question)
+        return ChatTurn(user: user, conversation: conversation, userMessage: question, answerID: answer.id,
+                        model: conversation.model ?? configuration.chatModel, deadline: .now + configuration.chatBudget, remembers: false)
+    }
 
-    func route(_ turn: ChatTurn) -> ChatRoute {
-        if let prompt = DrawingRequest.prompt(in: turn.userMessage.content) {
-            return .image(prompt: prompt)
-        }
-        return mode.isDegraded ? .degraded : .chat
+    static func validated(_ content: String) throws -> String {
+        let text = content.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw FieldError(field: "content", problem: "must not be empty") }
+        guard text.count <= maxMessageCharacters else { throw FieldError(field: "content", problem: "must be at most \(maxMessageCharacters) characters") }
+        return text
     }
 
     // MARK: stages 4–6
@@ -92,7 +118,7 @@ struct ChatPipeline: Sendable {
             system = ([system] + clientHistory.filter { $0.role == "system" }.map(\.content)).joined(separator: "\n\n")
             history = clientHistory.filter { $0.role != "system" }
         } else {
-            history = try await store.history(conversationID: turn.conversation.id, before: turn.userMessage, limit: Self.historyTurns)
+            history = try await store.history(before: turn.userMessage, limit: Self.historyTurns)
         }
         let prompt = builder.build(system: system, memories: await memories, passages: await passages, history: history,
                                    newest: ChatLine(role: "user", content: turn.userMessage.content))
@@ -114,26 +140,46 @@ struct ChatPipeline: Sendable {
 
     // MARK: stage 7
 
-    /// Streams the answer, handing each delta to `deliver`; stops when `deliver` throws (the client left).
-    func answer(_ turn: ChatTurn, prompt: ChatPrompt, deliver: (String) async throws -> Void) async -> ChatOutcome {
-        var outcome = await stream(turn, prompt.lines, deliver: deliver)
-        outcome.sources = prompt.sources
-        return outcome
+    /// Starts the answer of `turn` as a generation of its own (``Generation``): prepared, streamed into the
+    /// database at a bounded rate, stored once, whoever follows it or leaves. `prepare` builds the prompt.
+    @discardableResult
+    func generate(_ turn: ChatTurn, prepare: @escaping @Sendable () async throws -> ChatPrompt) -> Generation {
+        events.publish(["type": "message_started", "message_id": .string(turn.answerID), "conversation_id": .string(turn.conversation.id)],
+                       to: turn.user.id)
+        return generations.start(messageID: turn.answerID, ownerID: turn.user.id, conversationID: turn.conversation.id) { generation in
+            var outcome: ChatOutcome
+            do {
+                let prompt = try await prepare()
+                outcome = await stream(turn, prompt.lines, into: generation)
+                outcome.sources = prompt.sources
+            } catch {
+                outcome = ChatOutcome(text: "", error: error as? LLMError ?? LLMError(kind: .failed, detail: "\(error)"))
+            }
+            outcome.stopped = generation.wasStopped
+            let message = await finish(turn, outcome)
+            generation.finish(message, outcome.stopped ? nil : outcome.error)
+        }
     }
 
-    private func stream(_ turn: ChatTurn, _ lines: [ChatLine], deliver: (String) async throws -> Void) async -> ChatOutcome {
+    private func stream(_ turn: ChatTurn, _ lines: [ChatLine], into generation: Generation) async -> ChatOutcome {
+        let flusher = AnswerFlusher(store: store, messageID: turn.answerID)
+        var pace = AnswerFlusher.Pace()
         var text = ""
         do {
             try await models.check(turn.model)
             for try await delta in llm.stream(lines, model: turn.model, timeout: turn.remaining) {
                 text += delta
-                do { try await deliver(delta) } catch { return ChatOutcome(text: text, error: nil, disconnected: true) }
+                generation.publish(delta)
+                if pace.due() { flusher.offer(text) }
             }
+            await flusher.close()
             return ChatOutcome(text: text, error: nil)
         } catch let error as LLMError {
+            await flusher.close()
             logger.notice("LLM answer failed", metadata: ["conversation": "\(turn.conversation.id)", "error": "\(error)"])
             return ChatOutcome(text: text, error: error)
         } catch {
+            await flusher.close()
             return ChatOutcome(text: text, error: LLMError(kind: .failed, detail: "\(error)"))
         }
     }
@@ -141,16 +187,31 @@ struct ChatPipeline: Sendable {
     // MARK: stages 8–9
 
     /// Stores the answer once; then, off the answer's path, remembers the facts of the person's message.
-    func finish(_ turn: ChatTurn, _ outcome: ChatOutcome) async throws -> Message {
-        let status = outcome.error == nil && !outcome.disconnected ? "complete" : "failed"
-        let error = outcome.error?.userMessage ?? (outcome.disconnected ? "The client disconnected before the answer was complete." : nil)
-        // Its own task: a client that left must not cancel the write of what was said.
-        let message = try await Task {
-            try await store.addMessage(id: turn.answerID, conversationID: turn.conversation.id, role: "assistant",
-                                       content: outcome.text, status: status, error: error, sources: outcome.sources)
+    /// Its own task: neither a stop nor a client that left may cancel the write of what was said.
+    func finish(_ turn: ChatTurn, _ outcome: ChatOutcome) async -> Message {
+        let status = outcome.stopped ? "stopped" : outcome.error == nil ? "complete" : "failed"
+        let error = outcome.stopped ? nil : outcome.error?.userMessage
+        let (store, events, logger) = (store, events, logger)
+        let stored = await Task { () -> Message? in
+            do {
+                return try await store.finishAnswer(id: turn.answerID, content: outcome.text, status: status, error: error, sources: outcome.sources)
+            } catch {
+                logger.error("the answer could not be stored", metadata: ["message": "\(turn.answerID)", "error": "\(error)"])
+                return nil
+            }
         }.value
         Counter(label: "mami_chat_answers_total", dimensions: [("status", status)]).increment()
-        if status == "complete" { rememberFacts(turn) }
+        if status != "failed", turn.remembers { rememberFacts(turn) }
+        let message = stored ?? Self.unstored(turn, outcome, status: status, error: error)
+        events.publish(["type": "message_completed", "message": message.json], to: turn.user.id)
+        return message
+    }
+
+    /// The answer as it would have been stored, when the database refused it (logged).
+    private static func unstored(_ turn: ChatTurn, _ outcome: ChatOutcome, status: String, error: String?) -> Message {
+        var message = turn.userMessage
+        (message.id, message.parentID, message.role, message.content) = (turn.answerID, turn.userMessage.id, "assistant", outcome.text)
+        (message.status, message.error, message.sources) = (status, error, outcome.sources)
         return message
     }
 
@@ -170,34 +231,7 @@ struct ChatPipeline: Sendable {
     }
 
     /// Degraded mode (M4): a plain answer without the LLM.
-    func degradedAnswer(_ turn: ChatTurn) async throws -> Message {
-        try await finish(turn, ChatOutcome(text: OperatingMode.degradedReply, error: nil))
-    }
-}
-
-/// Recognises a request to draw ("draw …", "/image …", "… çiz") and extracts the prompt.
-enum DrawingRequest {
-    /// Command words at the start, matched as whole words ("draw me" before "draw").
-    static let prefixes = ["/image", "/draw", "draw me", "draw", "çiz", "ciz"]
-    static let suffixes = [" çiz", " çizer misin", " çizebilir misin", " ciz"]
-
-    static func prompt(in text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let lower = trimmed.lowercased()
-        for prefix in prefixes where lower.hasPrefix(prefix) {
-            let rest = trimmed.dropFirst(prefix.count)
-            guard let next = rest.first, next.isWhitespace || next == ":" else { continue }
-            return nonEmpty(String(rest))
-        }
-        let bare = lower.trimmingCharacters(in: CharacterSet(charactersIn: ".!?"))
-        for suffix in suffixes where bare.hasSuffix(suffix) {
-            return nonEmpty(String(trimmed.prefix(bare.count - suffix.count)))
-        }
-        return nil
-    }
-
-    private static func nonEmpty(_ text: String) -> String? {
-        let prompt = text.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ":,")))
-        return prompt.isEmpty ? nil : prompt
+    func degradedAnswer(_ turn: ChatTurn) async -> Message {
+        await finish(turn, ChatOutcome(text: OperatingMode.degradedReply, error: nil))
     }
 }

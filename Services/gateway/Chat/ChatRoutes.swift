@@ -1,15 +1,15 @@
 import Hummingbird
 import MamiCore
 
-/// `POST /api/v1/conversations/{id}/messages`: JSON, or SSE with `Accept: text/event-stream`.
+/// Chat: `POST /api/v1/conversations/{id}/messages`, and on a message `regenerate`, `edit`, `stop` and
+/// `GET …/stream` (reattach). JSON, or SSE with `Accept: text/event-stream` (``AnswerStream``).
 ///
-/// SSE events: `message` (the stored user message and the answer's id), `delta`
-/// (`{"content"}`), then `done` (the stored answer) or `error` (with the partial
-/// answer kept); an image request answers one `image` event. A client that
-/// disconnects stops the LLM call; what was said is stored.
+/// An answer belongs to the server: a client that disconnects leaves it streaming into the database;
+/// any client of its owner follows it again with `GET /messages/{id}/stream`.
 struct ChatRoutes: Sendable {
     var pipeline: ChatPipeline
     var images: ImageRequester
+    var imageParameters: ImageParameters
     var authenticator: Authenticator
     var bodyLimit: Int
 
@@ -18,82 +18,97 @@ struct ChatRoutes: Sendable {
             let user = try await authenticator.principal(request).user
             try pipeline.limits.admit(user: user, address: context.clientIP)
             let content = try await JSONResponse.object(request, limit: bodyLimit).requireString("content")
-            // A drawing request over the image limit is refused before the person's message is stored.
-            if DrawingRequest.prompt(in: content) != nil { try await images.checkRoom(for: user) }
-            let turn = try await pipeline.begin(user: user, in: .id(try context.parameters.require("id")), content: content)
-            let streamed = request.headers[.accept]?.contains("text/event-stream") == true
-            switch pipeline.route(turn) {
-            case .image(let prompt):
-                let (message, job) = try await images.request(user: user, conversationID: turn.conversation.id, prompt: prompt, params: [:], messageID: turn.answerID)
-                return streamed ? SSE.single("image", ImageRequester.accepted(message, job)) : ImageRequester.response(message, job)
-            case .degraded:
-                let answer = try await pipeline.degradedAnswer(turn)
-                return streamed ? SSE.single("done", answer.json) : JSONResponse.make(["user_message": turn.userMessage.json, "message": answer.json])
-            case .chat:
-                return streamed ? stream(turn) : try await whole(turn)
-            }
+            return try await ask(user, content, in: .id(try context.parameters.require("id")), request)
+        }
+        group.post("/messages/:id/edit") { request, context in
+            let user = try await authenticator.principal(request).user
+            try pipeline.limits.admit(user: user, address: context.clientIP)
+            let content = try await JSONResponse.object(request, limit: bodyLimit).requireString("content")
+            let edited = try await message(context, of: user)
+            guard edited.role == "user" else { throw APIError.badRequest("only a message of the person's can be edited") }
+            return try await ask(user, content, in: .id(edited.conversationID), request, replacing: edited)
+        }
+        group.post("/messages/:id/regenerate") { request, context in
+            let user = try await authenticator.principal(request).user
+            try pipeline.limits.admit(user: user, address: context.clientIP)
+            return try await regenerate(try await message(context, of: user), user: user, request)
+        }
+        group.post("/messages/:id/stop") { request, context in
+            let user = try await authenticator.principal(request).user
+            let message = try await message(context, of: user)
+            guard let generation = pipeline.generations.generation(message.id) else { return JSONResponse.make(message.json) }
+            generation.stop()
+            return try await AnswerStream.whole(generation, userMessage: nil)
+        }
+        group.get("/messages/:id/stream") { request, context in
+            let user = try await authenticator.principal(request).user
+            let message = try await message(context, of: user)
+            guard message.kind == "text", message.role == "assistant" else { throw APIError.badRequest("only an answer streams") }
+            return AnswerStream.reattach(message, live: pipeline.generations.generation(message.id), after: try AnswerStream.lastEventID(request))
         }
     }
 
-    /// JSON: the whole answer; an LLM failure is a 502 carrying the partial answer.
-    func whole(_ turn: ChatTurn) async throws -> Response {
-        let prompt = try await pipeline.prepare(turn)
-        let outcome = await pipeline.answer(turn, prompt: prompt) { _ in }
-        let message = try await pipeline.finish(turn, outcome)
-        let body: JSONValue = ["user_message": turn.userMessage.json, "message": message.json]
-        guard let error = outcome.error else { return JSONResponse.make(body) }
-        var failure = APIError(.badGateway, error.kind.rawValue, error.userMessage).json.objectValue ?? [:]
-        failure["message"] = message.json
-        failure["user_message"] = turn.userMessage.json
-        return JSONResponse.make(.object(failure), status: .badGateway)
+    /// The person's message, drawn or answered; an edit makes it an alternative to `edited`.
+    func ask(_ user: User, _ content: String, in destination: ConversationStore.Destination, _ request: Request,
+             replacing edited: Message? = nil) async throws -> Response {
+        let route = pipeline.route(content)
+        if case .image = route {
+            if pipeline.mode.isDegraded { throw OperatingMode.imagesRefused }
+            // Over the image limit, nothing is stored: not the person's message either.
+            try await images.checkRoom(for: user)
+        }
+        let turn = try await pipeline.begin(user: user, in: destination, content: content, route: route, replacing: edited)
+        let streamed = Self.wantsStream(request)
+        switch route {
+        case .image:
+            guard let stored = try await images.store.message(id: turn.answerID)?.0 else { throw APIError.notFound("image message") }
+            let (message, job) = try await images.submit(stored, user: user, params: [:])
+            return streamed ? SSE.single("image", ImageRequester.accepted(message, job)) : ImageRequester.response(message, job)
+        case .degraded:
+            let answer = await pipeline.degradedAnswer(turn)
+            return streamed ? SSE.single("done", answer.json) : JSONResponse.make(["user_message": turn.userMessage.json, "message": answer.json])
+        case .chat:
+            return try await answer(turn, streamed: streamed)
+        }
     }
 
-    /// SSE: deltas as they come.
-    func stream(_ turn: ChatTurn) -> Response {
+    /// Another answer to the same question: a new image (a new seed) for an image message, a new text for a text one.
+    func regenerate(_ message: Message, user: User, _ request: Request) async throws -> Response {
+        guard message.role == "assistant" else { throw APIError.badRequest("only an answer can be regenerated") }
+        if message.kind == "image" {
+            if pipeline.mode.isDegraded { throw OperatingMode.imagesRefused }
+            let params = await imageParameters.previous(of: message, owner: user.id)
+            let (created, job) = try await images.request(user: user, conversationID: message.conversationID, at: .under(message.parentID),
+                                                          prompt: message.content, params: params)
+            return ImageRequester.response(created, job)
+        }
+        guard let parentID = message.parentID, let question = try await images.store.message(id: parentID)?.0, question.role == "user" else {
+            throw APIError.badRequest("this answer follows no message of the person's")
+        }
+        let turn = try await pipeline.beginAnswer(user: user, to: question)
+        if pipeline.mode.isDegraded {
+            let answer = await pipeline.degradedAnswer(turn)
+            return Self.wantsStream(request) ? SSE.single("done", answer.json) : JSONResponse.make(["user_message": question.json, "message": answer.json])
+        }
+        return try await answer(turn, streamed: Self.wantsStream(request))
+    }
+
+    /// Starts the answer and follows it: SSE as it streams, or JSON once stored.
+    func answer(_ turn: ChatTurn, streamed: Bool) async throws -> Response {
         let pipeline = pipeline
-        return SSE.response { writer in
-            async let prepared = pipeline.prepare(turn)  // while the first event is written
-            try await writer.send("message", ["user_message": turn.userMessage.json, "message_id": .string(turn.answerID)])
-            let prompt = try await prepared
-            let outcome = await pipeline.answer(turn, prompt: prompt) { delta in try await writer.send("delta", ["content": .string(delta)]) }
-            let message = try await pipeline.finish(turn, outcome)
-            guard !outcome.disconnected else { return }
-            if let error = outcome.error {
-                try await writer.send("error", ["error": ["code": .string(error.kind.rawValue), "message": .string(error.userMessage)], "message": message.json])
-            } else {
-                try await writer.send("done", message.json)
-            }
-        }
-    }
-}
-
-/// Server-sent events over a Hummingbird response body.
-enum SSE {
-    struct Writer {
-        var inner: any ResponseBodyWriter
-
-        mutating func send(_ event: String?, _ data: JSONValue) async throws {
-            var text = event.map { "event: \($0)\n" } ?? ""
-            text += "data: " + String(decoding: data.serialized(), as: UTF8.self) + "\n\n"
-            try await inner.write(ByteBuffer(string: text))
-        }
-
-        mutating func sendRaw(_ line: String) async throws {
-            try await inner.write(ByteBuffer(string: line))
-        }
+        let generation = pipeline.generate(turn) { try await pipeline.prepare(turn) }
+        guard streamed else { return try await AnswerStream.whole(generation, userMessage: turn.userMessage) }
+        return AnswerStream.sse(generation, after: 0, first: ("message", ["user_message": turn.userMessage.json, "message_id": .string(turn.answerID)]))
     }
 
-    static let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
-
-    static func response(_ body: @escaping @Sendable (inout Writer) async throws -> Void) -> Response {
-        Response(status: .ok, headers: headers, body: ResponseBody { inner in
-            var writer = Writer(inner: inner)
-            try await body(&writer)
-            try await writer.inner.finish(nil)
-        })
+    func message(_ context: GatewayContext, of user: User) async throws -> Message {
+        guard let (message, owner) = try await images.store.message(id: try context.parameters.require("id")), owner == user.id else {
+            throw APIError.notFound("message")
+        }
+        return message
     }
 
-    static func single(_ event: String, _ data: JSONValue) -> Response {
-        response { writer in try await writer.send(event, data) }
+    static func wantsStream(_ request: Request) -> Bool {
+        request.headers[.accept]?.contains("text/event-stream") == true
     }
 }

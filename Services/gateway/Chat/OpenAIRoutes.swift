@@ -31,7 +31,8 @@ struct OpenAIRoutes: Sendable {
         let body = try await JSONResponse.object(request, limit: bodyLimit)
         let lines = try Self.lines(body)
         guard let last = lines.last, last.role == "user" else { throw FieldError(field: "messages", problem: "must end with a user message") }
-        var turn = try await pipeline.begin(user: user, in: .titled(Self.conversationTitle), content: last.content)
+        var turn = try await pipeline.begin(user: user, in: .titled(Self.conversationTitle), content: last.content,
+                                            route: pipeline.mode.isDegraded ? .degraded : .chat)
         // Clients often send a placeholder model name: one the engine serves is used, any other means the default.
         if let asked = try body.optionalString("model"), let served = try? await pipeline.models.resolve(asked) { turn.model = served }
         let model = turn.model
@@ -62,11 +63,13 @@ struct OpenAIRoutes: Sendable {
     }
 
     func whole(_ turn: ChatTurn, client: [ChatLine], model: String) async throws -> Response {
-        if pipeline.mode.isDegraded { return JSONResponse.make(completion(turn, text: try await pipeline.degradedAnswer(turn).content, model: model)) }
-        let outcome = await pipeline.answer(turn, prompt: try await pipeline.prepare(turn, clientHistory: client)) { _ in }
-        _ = try await pipeline.finish(turn, outcome)
-        if let error = outcome.error { return JSONResponse.make(Self.error(error), status: .badGateway) }
-        return JSONResponse.make(completion(turn, text: outcome.text, model: model))
+        if pipeline.mode.isDegraded { return JSONResponse.make(completion(turn, text: await pipeline.degradedAnswer(turn).content, model: model)) }
+        let generation = pipeline.generate(turn) { [pipeline] in try await pipeline.prepare(turn, clientHistory: client) }
+        for await case .finished(let message, let error) in generation.follow(after: Int.max) {
+            if let error { return JSONResponse.make(Self.error(error), status: .badGateway) }
+            return JSONResponse.make(completion(turn, text: message.content, model: model))
+        }
+        throw APIError(.internalServerError, "internal", "the answer ended without being stored")
     }
 
     func stream(_ turn: ChatTurn, client: [ChatLine], model: String) -> Response {
@@ -75,15 +78,16 @@ struct OpenAIRoutes: Sendable {
         return SSE.response { writer in
             try await writer.send(nil, chunk.make(["role": "assistant", "content": ""], finish: nil))
             if pipeline.mode.isDegraded {
-                let answer = try await pipeline.degradedAnswer(turn)
+                let answer = await pipeline.degradedAnswer(turn)
                 try await writer.send(nil, chunk.make(["content": .string(answer.content)], finish: nil))
             } else {
-                let outcome = await pipeline.answer(turn, prompt: try await pipeline.prepare(turn, clientHistory: client)) { delta in
-                    try await writer.send(nil, chunk.make(["content": .string(delta)], finish: nil))
+                let generation = pipeline.generate(turn) { try await pipeline.prepare(turn, clientHistory: client) }
+                for await event in generation.follow(after: 0) {
+                    switch event {
+                    case .delta(let text, _): try await writer.send(nil, chunk.make(["content": .string(text)], finish: nil))
+                    case .finished(_, let error): if let error { try await writer.send(nil, Self.error(error)) }
+                    }
                 }
-                _ = try await pipeline.finish(turn, outcome)
-                if let error = outcome.error { try await writer.send(nil, Self.error(error)) }
-                guard !outcome.disconnected else { return }
             }
             try await writer.send(nil, chunk.make([:], finish: "stop"))
             try await writer.sendRaw("data: [DONE]\n\n")

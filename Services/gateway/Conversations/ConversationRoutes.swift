@@ -1,7 +1,8 @@
 import Hummingbird
 import MamiCore
 
-/// `/api/v1/conversations…`: create, list (cursor), rename, delete; messages newest first (cursor).
+/// `/api/v1/conversations…`: create, list (cursor), rename, delete; the branch shown, newest first (cursor),
+/// each message with its alternatives; `PUT …/path` shows another branch.
 /// Another user's conversation answers 404, as an absent one does.
 struct ConversationRoutes: Sendable {
     var store: ConversationStore
@@ -42,8 +43,16 @@ struct ConversationRoutes: Sendable {
             let user = try await authenticator.principal(request).user
             guard let conversation = try await store.conversation(id: try Self.id(context), userID: user.id) else { throw APIError.notFound("conversation") }
             let page = try Page(request)
-            let items = try await store.messages(conversationID: conversation.id, before: page.cursor, limit: page.limit)
+            let items = try await store.branch(conversationID: conversation.id, before: page.cursor, limit: page.limit)
             return JSONResponse.make(page.json(items.map(\.json), last: items.last?.seq, count: items.count))
+        }
+        group.put("/conversations/:id/path") { request, context in
+            let user = try await authenticator.principal(request).user
+            let messageID = try await JSONResponse.object(request, limit: bodyLimit).requireString("message_id")
+            guard let shown = try await store.showBranch(through: messageID, conversationID: try Self.id(context), userID: user.id) else {
+                throw APIError.notFound("message in this conversation")
+            }
+            return JSONResponse.make(shown.json)
         }
     }
 
@@ -89,11 +98,14 @@ struct Page: Sendable {
             guard let value = Int64(text), value > 0 else { throw FieldError(field: "cursor", problem: "is not a cursor from this list") }
             cursor = value
         }
-        limit = defaultLimit
-        if let text = query["limit"].map(String.init) {
-            guard let value = Int(text), (1...maxLimit).contains(value) else { throw FieldError(field: "limit", problem: "must be 1 to \(maxLimit)") }
-            limit = value
-        }
+        limit = try Self.limit(request, defaultLimit: defaultLimit, maxLimit: maxLimit)
+    }
+
+    /// `?limit=`, 1 to `maxLimit`.
+    static func limit(_ request: Request, defaultLimit: Int, maxLimit: Int) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"].map(String.init) else { return defaultLimit }
+        guard let value = Int(text), (1...maxLimit).contains(value) else { throw FieldError(field: "limit", problem: "must be 1 to \(maxLimit)") }
+        return value
     }
 
     func json(_ items: [JSONValue], last: Int64?, count: Int) -> JSONValue {

@@ -3,76 +3,6 @@ import GRDB
 import MamiCore
 import MamiService
 
-/// A conversation row.
-struct Conversation: Sendable {
-    var seq: Int64
-    var id: String
-    var userID: String
-    var title: String
-    /// The model its chats use; nil: the gateway's default.
-    var model: String?
-    var createdAt: Double
-    var updatedAt: Double
-
-    init(row: Row) {
-        seq = row["seq"]
-        id = row["id"]
-        userID = row["user_id"]
-        title = row["title"]
-        model = row["model"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
-    }
-
-    var json: JSONValue {
-        ["id": .string(id), "title": .string(title), "model": model.map(JSONValue.string) ?? .null,
-         "created_at": iso(createdAt), "updated_at": iso(updatedAt)]
-    }
-}
-
-/// A message row: text from a person or the assistant, or an image message tied to a job (I1).
-struct Message: Sendable {
-    var seq: Int64
-    var id: String
-    var conversationID: String
-    var role: String
-    var content: String
-    var kind: String
-    var jobID: String?
-    var status: String
-    var error: String?
-    var createdAt: Double
-    /// The document passages an answer was given with.
-    var sources: [Source]
-
-    init(row: Row) {
-        seq = row["seq"]
-        id = row["id"]
-        conversationID = row["conversation_id"]
-        role = row["role"]
-        content = row["content"]
-        kind = row["kind"]
-        jobID = row["job_id"]
-        status = row["status"]
-        error = row["error"]
-        createdAt = row["created_at"]
-        let stored: String? = row["sources"]
-        sources = stored.flatMap { try? JSONValue(parsing: $0) }?.arrayValue?.compactMap(Source.init(stored:)) ?? []
-    }
-
-    var json: JSONValue {
-        [
-            "id": .string(id), "conversation_id": .string(conversationID), "role": .string(role), "content": .string(content),
-            "kind": .string(kind), "job_id": jobID.map(JSONValue.string) ?? .null, "status": .string(status),
-            "error": error.map(JSONValue.string) ?? .null, "created_at": iso(createdAt), "sources": .array(sources.map(\.json)),
-        ]
-    }
-}
-
-func iso(_ seconds: Double) -> JSONValue {
-    .string(Date(timeIntervalSince1970: seconds).formatted(.iso8601))
-}
-
 /// gateway.db's conversations and messages. Every list is a cursor over an index (G8): no OFFSET.
 struct ConversationStore: Sendable {
     let database: ServiceDatabase
@@ -107,15 +37,47 @@ struct ConversationStore: Sendable {
         case titled(String)
     }
 
-    /// Stores the person's message in one write: the conversation is looked up (or
-    /// created) on the writer, so concurrent first messages share one conversation.
-    /// Nil when the id names no conversation of `userID`'s.
-    func addUserMessage(_ content: String, userID: String, to destination: Destination) async throws -> (Conversation, Message)? {
-        try await database.write { db -> (Conversation, Message)? in
+    /// What is stored with the person's message, in the same write: its answer's row, so no other message can
+    /// come between them.
+    enum PendingAnswer: Sendable {
+        case none
+        /// A text answer, empty and `streaming`, filled as it streams.
+        case text(id: String)
+        /// An image message, `queued`, unless the user has `maxOpen` images open (then ``ImageQueueFull``: nothing is stored).
+        case image(id: String, prompt: String, maxOpen: Int)
+    }
+
+    /// Stores the person's message in one write: the conversation is looked up (or created) on the writer,
+    /// so concurrent first messages share one conversation. It follows the branch shown, or with `replacing`
+    /// becomes an alternative to that message (an edit). Nil when the id names no conversation of `userID`'s.
+    func addUserMessage(_ content: String, userID: String, to destination: Destination, replacing edited: Message? = nil,
+                        answer: PendingAnswer = .none) async throws -> (Conversation, Message, Message?)? {
+        try await database.write { db -> (Conversation, Message, Message?)? in
             guard let conversation = try Self.conversation(db, userID: userID, destination) else { return nil }
-            let message = try Self.insertMessage(db, id: UUID().uuidString.lowercased(), conversationID: conversation.id, role: "user",
-                                                 content: content, kind: "text", jobID: nil, status: "complete", error: nil)
-            return (conversation, message)
+            let parent = edited.map(\.parentID) ?? conversation.currentID
+            let message = try Self.insertMessage(db, id: UUID().uuidString.lowercased(), conversationID: conversation.id, parentID: parent,
+                                                 role: "user", content: content, kind: "text", status: "complete")
+            let stored: Message?
+            switch answer {
+            case .none:
+                stored = nil
+            case .text(let id):
+                stored = try Self.insertMessage(db, id: id, conversationID: conversation.id, parentID: message.id, role: "assistant",
+                                                content: "", kind: "text", status: "streaming")
+            case .image(let id, let prompt, let maxOpen):
+                guard try Self.openImageJobs(db, userID: userID) < maxOpen else { throw ImageQueueFull(maxOpen: maxOpen) }
+                stored = try Self.insertMessage(db, id: id, conversationID: conversation.id, parentID: message.id, role: "assistant",
+                                                content: prompt, kind: "image", status: "queued")
+            }
+            return (try Self.conversation(db, id: conversation.id)!, message, stored)
+        }
+    }
+
+    /// A new answer to `question` (a regenerate): an alternative to its other answers, empty and `streaming`, now shown.
+    func addAnswer(id: String, to question: Message) async throws -> Message {
+        try await database.write { db in
+            try Self.insertMessage(db, id: id, conversationID: question.conversationID, parentID: question.id, role: "assistant",
+                                   content: "", kind: "text", status: "streaming")
         }
     }
 
@@ -158,30 +120,57 @@ struct ConversationStore: Sendable {
         }
     }
 
-    /// Newest first, before `cursor` (a message's seq).
-    func messages(conversationID: String, before cursor: Int64?, limit: Int) async throws -> [Message] {
-        try await database.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
-            return try Row.fetchAll(statement, arguments: [conversationID, cursor ?? Int64.max, limit]).map(Message.init(row:))
+    /// Stores the answer as it ended (once, G4).
+    func finishAnswer(id: String, content: String, status: String, error: String?, sources: [Source]) async throws -> Message {
+        try await database.write { db in
+            let storedSources = sources.isEmpty ? nil : JSONValue.array(sources.map(\.json)).jsonText
+            try db.cachedStatement(sql: "UPDATE messages SET content = ?, status = ?, error = ?, sources = ? WHERE id = ?")
+                .execute(arguments: [content, status, error, storedSources, id])
+            try db.cachedStatement(sql: "UPDATE conversations SET updated_at = ? WHERE id = (SELECT conversation_id FROM messages WHERE id = ?)")
+                .execute(arguments: [Self.now(), id])
+            return try Self.message(db, id: id)!
         }
     }
 
-    func addMessage(id: String = UUID().uuidString.lowercased(), conversationID: String, role: String, content: String,
-                    kind: String = "text", jobID: String? = nil, status: String = "complete", error: String? = nil,
-                    sources: [Source] = []) async throws -> Message {
+    /// The text of an answer so far, while it streams: what survives a crash of the gateway.
+    func flushAnswer(id: String, content: String) async throws {
         try await database.write { db in
-            try Self.insertMessage(db, id: id, conversationID: conversationID, role: role, content: content, kind: kind, jobID: jobID,
-                                   status: status, error: error, sources: sources)
+            try db.cachedStatement(sql: "UPDATE messages SET content = ? WHERE id = ? AND status = 'streaming'").execute(arguments: [content, id])
         }
     }
 
-    /// Stores an image message (queued) unless the user already has `maxOpen` queued or drawing; nil then.
-    /// Counted and inserted in one write, so concurrent requests cannot pass the limit together.
-    func addImageMessage(id: String, conversationID: String, prompt: String, userID: String, maxOpen: Int) async throws -> Message? {
+    /// Answers left `streaming` by a gateway that stopped: failed, with the text last flushed. At start-up.
+    func failInterruptedAnswers() async throws -> Int {
         try await database.write { db in
-            guard try Self.openImageJobs(db, userID: userID) < maxOpen else { return nil }
-            return try Self.insertMessage(db, id: id, conversationID: conversationID, role: "assistant", content: prompt, kind: "image",
-                                          jobID: nil, status: "queued", error: nil)
+            try db.execute(sql: "UPDATE messages SET status = 'failed', error = ? WHERE status = 'streaming'",
+                           arguments: [Self.interrupted])
+            return db.changesCount
+        }
+    }
+
+    static let interrupted = "The gateway stopped before the answer was complete."
+
+    /// Where a new message goes in the tree.
+    enum Placement: Sendable {
+        /// After the last message of the branch shown.
+        case end
+        /// Among the answers of that message (nil: among the first messages): an alternative to them.
+        case under(String?)
+    }
+
+    /// Stores an image message (queued) at `placement` unless the user
+    /// already has `maxOpen` queued or drawing (``ImageQueueFull``). Counted and inserted in one write, so
+    /// concurrent requests cannot pass the limit together.
+    func addImageMessage(id: String, conversationID: String, at placement: Placement, prompt: String, userID: String, maxOpen: Int) async throws -> Message {
+        try await database.write { db in
+            guard try Self.openImageJobs(db, userID: userID) < maxOpen else { throw ImageQueueFull(maxOpen: maxOpen) }
+            let parent: String?
+            switch placement {
+            case .end: parent = try Self.conversation(db, id: conversationID)?.currentID
+            case .under(let id): parent = id
+            }
+            return try Self.insertMessage(db, id: id, conversationID: conversationID, parentID: parent, role: "assistant", content: prompt,
+                                          kind: "image", status: "queued")
         }
     }
 
@@ -196,15 +185,14 @@ struct ConversationStore: Sendable {
             """, arguments: [userID]) ?? 0
     }
 
-    private static func insertMessage(_ db: Database, id: String, conversationID: String, role: String, content: String, kind: String,
-                                      jobID: String?, status: String, error: String?, sources: [Source] = []) throws -> Message {
+    /// Inserts a message, which becomes the last of the branch shown.
+    private static func insertMessage(_ db: Database, id: String, conversationID: String, parentID: String?, role: String, content: String,
+                                      kind: String, status: String) throws -> Message {
         let now = Self.now()
-        let storedSources = sources.isEmpty ? nil : JSONValue.array(sources.map(\.json)).jsonText
         try db.cachedStatement(sql: """
-            INSERT INTO messages (id, conversation_id, role, content, kind, job_id, status, error, created_at, sources)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, conversationID, role, content, kind, jobID, status, error, now, storedSources])
-        try db.cachedStatement(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?").execute(arguments: [now, conversationID])
+            INSERT INTO messages (id, conversation_id, parent_id, role, content, kind, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, conversationID, parentID, role, content, kind, status, now])
+        try db.cachedStatement(sql: "UPDATE conversations SET current_id = ?, updated_at = ? WHERE id = ?").execute(arguments: [id, now, conversationID])
         return try Self.message(db, id: id)!
     }
 
@@ -237,18 +225,9 @@ struct ConversationStore: Sendable {
             try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE kind = 'image' AND status IN ('queued', 'running')").map(Message.init(row:))
         }
     }
+}
 
-    /// The conversation's newest `limit` completed text turns before `newest`, oldest first, for a prompt:
-    /// only the two columns a prompt needs, so a long history costs little per chat.
-    func history(conversationID: String, before newest: Message, limit: Int) async throws -> [ChatLine] {
-        try await database.read { db in
-            let statement = try db.cachedStatement(sql: """
-                SELECT role, content FROM messages
-                WHERE conversation_id = ? AND seq < ? AND kind = 'text' AND status = 'complete' ORDER BY seq DESC LIMIT ?
-                """)
-            return try Row.fetchAll(statement, arguments: [conversationID, newest.seq, limit]).reversed().map { row in
-                ChatLine(role: row["role"], content: row["content"])
-            }
-        }
-    }
+/// A user's image queue is at its limit (`MAMI_IMAGE_JOBS_PER_USER`).
+struct ImageQueueFull: Error, Sendable {
+    var maxOpen: Int
 }

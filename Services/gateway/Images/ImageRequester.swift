@@ -17,14 +17,18 @@ struct ImageRequester: Sendable {
     static let submitTimeout: Duration = .seconds(5)
     static let workerDown = "Image generation is unavailable right now: the image worker is not answering. Please try again later."
 
-    /// Submits `prompt` for `user` in `conversationID`; the message is stored either way and says what happened.
-    func request(user: User, conversationID: String, prompt: String, params: [String: JSONValue],
-                 messageID: String = UUID().uuidString.lowercased()) async throws -> (Message, JSONValue?) {
+    /// Stores an image message for `prompt` at `placement` and submits it.
+    func request(user: User, conversationID: String, at placement: ConversationStore.Placement = .end, prompt: String, params: [String: JSONValue]) async throws -> (Message, JSONValue?) {
         if mode.isDegraded { throw OperatingMode.imagesRefused }
-        guard let message = try await store.addImageMessage(id: messageID, conversationID: conversationID, prompt: prompt,
-                                                            userID: user.id, maxOpen: maxOpenJobs) else { throw full }
+        let message = try await store.addImageMessage(id: UUID().uuidString.lowercased(), conversationID: conversationID, at: placement,
+                                                      prompt: prompt, userID: user.id, maxOpen: maxOpenJobs)
+        return try await submit(message, user: user, params: params)
+    }
+
+    /// Submits the job of a stored (queued) image message; the message says what happened either way.
+    func submit(_ message: Message, user: User, params: [String: JSONValue]) async throws -> (Message, JSONValue?) {
         var submit = params
-        submit.merge(["owner": .string(user.id), "prompt": .string(prompt), "conversation_id": .string(conversationID),
+        submit.merge(["owner": .string(user.id), "prompt": .string(message.content), "conversation_id": .string(message.conversationID),
                       "message_id": .string(message.id), "idempotency_key": .string(message.id)]) { $1 }
         do {
             let job = try await worker.call("image.submit", params: .object(submit), timeout: Self.submitTimeout)
@@ -42,12 +46,7 @@ struct ImageRequester: Sendable {
 
     /// Throws the 429 of ``maxOpenJobs`` when `user` has that many images queued or drawing.
     func checkRoom(for user: User) async throws {
-        if try await store.openImageJobs(userID: user.id) >= maxOpenJobs { throw full }
-    }
-
-    private var full: APIError {
-        APIError(.tooManyRequests, "image_queue_full",
-                 "you have \(maxOpenJobs) images queued or drawing, the most one person may (MAMI_IMAGE_JOBS_PER_USER); wait for one to finish")
+        if try await store.openImageJobs(userID: user.id) >= maxOpenJobs { throw ImageQueueFull(maxOpen: maxOpenJobs) }
     }
 
     /// The answer to an accepted image request.

@@ -4,7 +4,7 @@ import MamiCore
 import MamiWire
 
 /// Images (I1, I3): `POST /images`, `GET /jobs/{id}`, `POST /jobs/{id}/cancel`,
-/// `POST /jobs/{id}/retry`, `POST /messages/{id}/regenerate`, `GET /images/{job_id}`.
+/// `POST /jobs/{id}/retry`, `GET /images/{job_id}` (a regenerate is a chat route: ``ChatRoutes``).
 /// Jobs and images are their owner's only: anyone else gets 404.
 struct ImageRoutes: Sendable {
     var requester: ImageRequester
@@ -12,7 +12,6 @@ struct ImageRoutes: Sendable {
     var worker: RPCClient
     var authenticator: Authenticator
     var bodyLimit: Int
-    static let parameterFields = ["width", "height", "steps", "seed", "model", "negative_prompt", "cfg_scale", "distilled_cfg_scale", "sampler_name", "scheduler"]
 
     func add(to group: RouterGroup<GatewayContext>) {
         group.post("/images") { request, _ in try await create(request) }
@@ -22,7 +21,6 @@ struct ImageRoutes: Sendable {
         }
         group.post("/jobs/:id/cancel") { request, context in try await act("image.cancel", request, context) }
         group.post("/jobs/:id/retry") { request, context in try await act("image.retry", request, context) }
-        group.post("/messages/:id/regenerate") { request, context in try await regenerate(request, context) }
         group.get("/images/:id") { request, context in try await image(request, context) }
     }
 
@@ -37,7 +35,7 @@ struct ImageRoutes: Sendable {
         } else {
             conversationID = try await store.create(userID: user.id, title: String(prompt.prefix(60))).id
         }
-        let params = body.filter { Self.parameterFields.contains($0.key) }
+        let params = ImageParameters.given(in: body)
         let (message, job) = try await requester.request(user: user, conversationID: conversationID, prompt: prompt, params: params)
         return ImageRequester.response(message, job)
     }
@@ -55,20 +53,6 @@ struct ImageRoutes: Sendable {
             _ = try await store.recordJob(messageID: messageID, jobID: id, status: status, error: job["error"]?["message"]?.stringValue)
         }
         return JSONResponse.make(PublicJob.json(job))
-    }
-
-    /// A new image message with the same prompt and parameters in the same conversation.
-    func regenerate(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let user = try await authenticator.principal(request).user
-        guard let (message, owner) = try await store.message(id: try context.parameters.require("id")), owner == user.id, message.kind == "image" else {
-            throw APIError.notFound("image message")
-        }
-        var params: [String: JSONValue] = [:]
-        if let jobID = message.jobID, !jobID.isEmpty, let previous = try? await job(jobID, owner: user.id) {
-            params = (previous["params"]?.objectValue ?? [:]).filter { Self.parameterFields.contains($0.key) && $0.key != "seed" }
-        }
-        let (created, job) = try await requester.request(user: user, conversationID: message.conversationID, prompt: message.content, params: params)
-        return ImageRequester.response(created, job)
     }
 
     /// The PNG of a job (its placeholder when it failed), to its owner only.

@@ -27,6 +27,10 @@ struct APIError: Error, HTTPResponseError, Sendable {
     static func tooManyRequests(retryAfter seconds: Int) -> APIError {
         APIError(.tooManyRequests, "rate_limited", "too many attempts; try again in \(seconds) s", retryAfter: seconds)
     }
+    static func imageQueueFull(maxOpen: Int) -> APIError {
+        APIError(.tooManyRequests, "image_queue_full",
+                 "you have \(maxOpen) images queued or drawing, the most one person may (MAMI_IMAGE_JOBS_PER_USER); wait for one to finish")
+    }
     static func bodyTooLarge(limit: Int) -> APIError { APIError(.contentTooLarge, "body_too_large", "the body exceeds \(limit) bytes") }
     /// An uploaded document whose text is larger than the memory service stores.
     static func documentTooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "document_too_large", message, field: "file") }
@@ -92,6 +96,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response
         } catch let error as ImageUnavailable {
             return error.response
+        } catch let error as ImageQueueFull {
+            return APIError.imageQueueFull(maxOpen: error.maxOpen).response
         } catch let error as FieldError {
             return JSONResponse.make(APIError(error).json, status: .badRequest)
         } catch let error as RPCError {

@@ -4,7 +4,8 @@ ws_client.py URL noauth           connects and sends nothing; prints {"close_cod
 ws_client.py URL badauth          sends a wrong token; prints {"close_code"}
 ws_client.py URL until_close TOKEN authenticates and waits for the server to close; prints {"close_code"}
 ws_client.py URL events TOKEN N   authenticates, prints {"ready", "events": [...]} after N seconds or the
-                                  first terminal event, whichever comes first
+                                  first terminal event (a job's end, an answer's message_completed),
+                                  whichever comes first
 """
 import asyncio
 import json
@@ -49,7 +50,7 @@ async def events(url, token, seconds):
             except asyncio.TimeoutError:
                 break
             received.append(event)
-            if event.get("status") in ("succeeded", "failed", "cancelled"):
+            if event.get("status") in ("succeeded", "failed", "cancelled") or event.get("type") == "message_completed":
                 break
     return {"events": received}
 
