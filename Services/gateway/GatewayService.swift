@@ -100,7 +100,9 @@ struct GatewayParts: Sendable {
             models: EngineModels(engine: llm, defaultModel: configuration.chatModel), worker: worker, mode: mode,
             configuration: configuration,
             limits: ChatLimits(perUser: configuration.chatPerMinute, perAddress: configuration.chatPerMinutePerAddress),
-            generations: Generations(), events: fanout, logger: environment.logger)
+            generations: Generations(), events: fanout,
+            titles: TitleWriter(llm: llm, store: conversations, events: fanout, timeout: configuration.titleTimeout, logger: environment.logger),
+            logger: environment.logger)
         let interrupted = try await conversations.failInterruptedAnswers()
         if interrupted > 0 { environment.logger.notice("answers interrupted by the last stop marked failed", metadata: ["count": "\(interrupted)"]) }
         return GatewayParts(

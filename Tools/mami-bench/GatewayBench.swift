@@ -6,19 +6,25 @@ import MamiHTTP
 import MamiWire
 
 /// The gateway with mami-sim answering instantly: time to the first streamed
-/// token with the memory service frozen, and a page of 50 messages by cursor in
-/// a conversation of 1 000 000. (Streams under load: ``StreamBench``.)
+/// token with the memory service frozen, a page of 50 messages by cursor in
+/// a conversation of 1 000 000, and search over a person's 1 000 000 messages
+/// (``SearchBench``). (Streams under load: ``StreamBench``.)
 struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gateway", abstract: "Measure mami-gateway end to end.")
 
     @Option(help: "Directory holding the mami-* executables.") var binaries: String
     @Option(help: "A scratch directory.") var directory: String
-    @Option(help: "Messages in the large conversation.") var messages = 1_000_000
+    @Option(help: "Messages in the large conversation, and of the person who searches.") var messages = 1_000_000
+    @Option(help: "Only this measurement (search, persistence), for a quick look.") var only: String?
 
     func run() async throws {
         let stack = try await GatewayStack.start(binaries: binaries, directory: directory)
         defer { stack.stop() }
         let session = try await stack.register()
+        if only == "search" { return print(JSONValue.object(["mode": "gateway", "search": try await search(stack)]).jsonText) }
+        if only == "persistence" {
+            return print(JSONValue.object(["mode": "gateway", "persistence": try await persistence(stack), "reattach_ms": try await reattach(stack)]).jsonText)
+        }
         var report: [String: JSONValue] = ["mode": "gateway"]
         stack.signal("memory", SIGSTOP)
         let conversation = try await stack.conversation(session)
@@ -28,6 +34,9 @@ struct GatewayBench: AsyncParsableCommand {
         report["memory_frozen"] = percentiles(frozen)
         report["recall"] = try await recallCost(stack)
         report["history"] = try await history(stack, session)
+        report["search"] = try await search(stack)
+        report["persistence"] = try await persistence(stack)
+        report["reattach_ms"] = try await reattach(stack)
         print(JSONValue.object(report).jsonText)
     }
 
@@ -90,17 +99,22 @@ struct GatewayBench: AsyncParsableCommand {
         return ["messages": .int(Int64(messages)), "page_ms": percentiles(Array(samples.suffix(200)))]
     }
 
+    /// One straight branch: each message follows the one before; the conversation shows the last.
     func fill(_ conversation: String, database path: String) async throws {
         let database = try DatabaseQueue(path: path)
         try await database.write { db in
             let statement = try db.makeStatement(sql: """
-                INSERT INTO messages (id, conversation_id, role, content, kind, status, created_at) VALUES (?, ?, ?, ?, 'text', 'complete', ?)
+                INSERT INTO messages (id, conversation_id, parent_id, role, content, kind, status, created_at) VALUES (?, ?, ?, ?, ?, 'text', 'complete', ?)
                 """)
             let now = Date().timeIntervalSince1970
+            var parent: String?
             for index in 0..<messages {
-                try statement.execute(arguments: [UUID().uuidString.lowercased(), conversation, index % 2 == 0 ? "user" : "assistant",
+                let id = UUID().uuidString.lowercased()
+                try statement.execute(arguments: [id, conversation, parent, index % 2 == 0 ? "user" : "assistant",
                                                   "message number \(index) of the long conversation", now])
+                parent = id
             }
+            try db.execute(sql: "UPDATE conversations SET current_id = ? WHERE id = ?", arguments: [parent, conversation])
         }
     }
 }

@@ -55,6 +55,7 @@ struct ChatPipeline: Sendable {
     var limits: ChatLimits
     var generations: Generations
     var events: EventFanout
+    var titles: TitleWriter
     var logger: Logger
 
     static let maxMessageCharacters = 32_000
@@ -202,6 +203,7 @@ struct ChatPipeline: Sendable {
         }.value
         Counter(label: "mami_chat_answers_total", dimensions: [("status", status)]).increment()
         if status != "failed", turn.remembers { rememberFacts(turn) }
+        if status == "complete", TitleWriter.wanted(turn) { titles.propose(turn) }
         let message = stored ?? Self.unstored(turn, outcome, status: status, error: error)
         events.publish(["type": "message_completed", "message": message.json], to: turn.user.id)
         return message

@@ -15,7 +15,7 @@ struct ConversationRoutes: Sendable {
             let user = try await authenticator.principal(request).user
             let body = try await JSONResponse.object(request, limit: bodyLimit)
             let model = try await self.model(body) ?? nil
-            let conversation = try await store.create(userID: user.id, title: try Self.title(body) ?? "New conversation", model: model)
+            let conversation = try await store.create(userID: user.id, title: try Self.title(body), model: model)
             return JSONResponse.make(conversation.json, status: .created)
         }
         group.get("/conversations") { request, _ in

@@ -9,16 +9,29 @@ struct ConversationStore: Sendable {
 
     static func now() -> Double { Date().timeIntervalSince1970 }
 
-    func create(userID: String, title: String, model: String? = nil) async throws -> Conversation {
+    static let untitled = "New conversation"
+
+    /// A conversation named `title`, or untitled (then the chat model may name it after the first exchange).
+    func create(userID: String, title: String?, model: String? = nil) async throws -> Conversation {
         try await database.write { db in try Self.insertConversation(db, userID: userID, title: title, model: model) }
     }
 
-    private static func insertConversation(_ db: Database, userID: String, title: String, model: String? = nil) throws -> Conversation {
+    private static func insertConversation(_ db: Database, userID: String, title: String?, model: String? = nil) throws -> Conversation {
         let id = UUID().uuidString.lowercased()
         let now = Self.now()
-        try db.execute(sql: "INSERT INTO conversations (id, user_id, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [id, userID, title, model, now, now])
+        try db.execute(sql: """
+            INSERT INTO conversations (id, user_id, title, title_source, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, userID, title ?? untitled, title == nil ? "default" : "person", model, now, now])
         return try Self.conversation(db, id: id)!
+    }
+
+    /// The chat model's title, unless someone named the conversation meanwhile; nil then.
+    func proposeTitle(_ title: String, conversationID: String) async throws -> Conversation? {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE conversations SET title = ?, title_source = 'model' WHERE id = ? AND title_source = 'default'",
+                           arguments: [title, conversationID])
+            return db.changesCount == 1 ? try Self.conversation(db, id: conversationID) : nil
+        }
     }
 
     static func conversation(_ db: Database, id: String) throws -> Conversation? {
@@ -106,8 +119,8 @@ struct ConversationStore: Sendable {
             guard var conversation = try Self.conversation(db, id: id), conversation.userID == userID else { return nil }
             if let title { conversation.title = title }
             if let model { conversation.model = model }
-            try db.execute(sql: "UPDATE conversations SET title = ?, model = ?, updated_at = ? WHERE id = ?",
-                           arguments: [conversation.title, conversation.model, Self.now(), id])
+            try db.execute(sql: "UPDATE conversations SET title = ?, title_source = ?, model = ?, updated_at = ? WHERE id = ?",
+                           arguments: [conversation.title, title == nil ? conversation.titleSource : "person", conversation.model, Self.now(), id])
             return try Self.conversation(db, id: id)
         }
     }

@@ -8,6 +8,8 @@ struct Conversation: Sendable {
     var id: String
     var userID: String
     var title: String
+    /// Who named it: `person`, `model`, or `default` (nobody yet: the chat model may, after the first exchange).
+    var titleSource: String
     /// The model its chats use; nil: the gateway's default.
     var model: String?
     /// The last message of the branch shown (nil: no messages yet).
@@ -20,6 +22,7 @@ struct Conversation: Sendable {
         id = row["id"]
         userID = row["user_id"]
         title = row["title"]
+        titleSource = row["title_source"]
         model = row["model"]
         currentID = row["current_id"]
         createdAt = row["created_at"]
@@ -27,7 +30,7 @@ struct Conversation: Sendable {
     }
 
     var json: JSONValue {
-        ["id": .string(id), "title": .string(title), "model": model.map(JSONValue.string) ?? .null,
+        ["id": .string(id), "title": .string(title), "title_source": .string(titleSource), "model": model.map(JSONValue.string) ?? .null,
          "current_message_id": currentID.map(JSONValue.string) ?? .null, "created_at": iso(createdAt), "updated_at": iso(updatedAt)]
     }
 }

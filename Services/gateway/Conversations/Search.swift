@@ -87,21 +87,29 @@ extension ConversationStore {
         }
     }
 
-    /// The ranking alone: snippets are made for the page's hits only.
+    /// Messages ranked: the newest this many matches of a query. A word in a tenth of a million messages would
+    /// otherwise cost a bm25 score each (hundreds of milliseconds); people look for recent things, and a
+    /// second word narrows an old one.
+    static let rankedWindow = 1_000
+
+    /// The ranking alone: snippets are made for the page's hits only. The index is read first (CROSS JOIN
+    /// fixes the order), newest match first, so a query costs its window, not the person's message count.
     private static func ranked(_ db: Database, match: String, userID: String, after cursor: SearchCursor, limit: Int) throws -> [SearchHit] {
         let statement = try db.cachedStatement(sql: """
             SELECT * FROM (
-                SELECT 0 AS kind, m.seq AS seq, bm25(message_search) AS score, m.conversation_id AS conversation_id, c.title AS title,
-                       m.id AS message_id, m.role AS role, m.created_at AS created_at
-                FROM message_search JOIN messages m ON m.seq = message_search.rowid JOIN conversations c ON c.id = m.conversation_id
-                WHERE message_search MATCH ?1 AND c.user_id = ?2
+                SELECT * FROM (
+                    SELECT 0 AS kind, m.seq AS seq, bm25(message_search) AS score, m.conversation_id AS conversation_id, c.title AS title,
+                           m.id AS message_id, m.role AS role, m.created_at AS created_at
+                    FROM message_search CROSS JOIN messages m ON m.seq = message_search.rowid CROSS JOIN conversations c ON c.id = m.conversation_id
+                    WHERE message_search MATCH ?1 AND c.user_id = ?2 ORDER BY message_search.rowid DESC LIMIT ?7
+                )
                 UNION ALL
                 SELECT 1, c.seq, bm25(conversation_search), c.id, c.title, NULL, NULL, c.created_at
-                FROM conversation_search JOIN conversations c ON c.seq = conversation_search.rowid
+                FROM conversation_search CROSS JOIN conversations c ON c.seq = conversation_search.rowid
                 WHERE conversation_search MATCH ?1 AND c.user_id = ?2
             ) WHERE (score, kind, seq) > (?3, ?4, ?5) ORDER BY score, kind, seq LIMIT ?6
             """)
-        return try Row.fetchAll(statement, arguments: [match, userID, cursor.score, cursor.kind, cursor.seq, limit]).map { row in
+        return try Row.fetchAll(statement, arguments: [match, userID, cursor.score, cursor.kind, cursor.seq, limit, rankedWindow]).map { row in
             SearchHit(kind: SearchHit.Kind(rawValue: row["kind"]) ?? .message, seq: row["seq"], score: row["score"],
                       conversationID: row["conversation_id"], title: row["title"], messageID: row["message_id"], role: row["role"],
                       createdAt: row["created_at"])

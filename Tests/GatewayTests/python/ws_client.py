@@ -3,9 +3,10 @@
 ws_client.py URL noauth           connects and sends nothing; prints {"close_code"}
 ws_client.py URL badauth          sends a wrong token; prints {"close_code"}
 ws_client.py URL until_close TOKEN authenticates and waits for the server to close; prints {"close_code"}
-ws_client.py URL events TOKEN N   authenticates, prints {"ready", "events": [...]} after N seconds or the
-                                  first terminal event (a job's end, an answer's message_completed),
-                                  whichever comes first
+ws_client.py URL events TOKEN N [TYPE]
+                                  authenticates, prints {"ready", "events": [...]} after N seconds or the
+                                  first terminal event (a job's end, an event of TYPE, by default an
+                                  answer's message_completed), whichever comes first
 """
 import asyncio
 import json
@@ -36,7 +37,7 @@ async def until_close(url, token):
             return {"close_code": closed.rcvd.code if closed.rcvd else None}
 
 
-async def events(url, token, seconds):
+async def events(url, token, seconds, last_type):
     received = []
     async with websockets.connect(url) as socket:
         await socket.send(json.dumps({"type": "auth", "token": token}))
@@ -50,7 +51,7 @@ async def events(url, token, seconds):
             except asyncio.TimeoutError:
                 break
             received.append(event)
-            if event.get("status") in ("succeeded", "failed", "cancelled") or event.get("type") == "message_completed":
+            if event.get("status") in ("succeeded", "failed", "cancelled") or event.get("type") == last_type:
                 break
     return {"events": received}
 
@@ -64,7 +65,8 @@ def main():
     elif mode == "until_close":
         result = asyncio.run(until_close(url, sys.argv[3]))
     else:
-        result = asyncio.run(events(url, sys.argv[3], float(sys.argv[4])))
+        last_type = sys.argv[5] if len(sys.argv) > 5 else "message_completed"
+        result = asyncio.run(events(url, sys.argv[3], float(sys.argv[4]), last_type))
     print(json.dumps(result), flush=True)
 
 
