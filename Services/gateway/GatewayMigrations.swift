@@ -160,6 +160,13 @@ enum GatewayMigrations {
                     CHECK (title_source IN ('person', 'model', 'default'));
                 """)
         }
+        migrator.registerMigration("0009_conversation_settings") { db in
+            // A conversation's own system prompt and temperature; NULL: the gateway's prompt, the model's temperature.
+            try db.execute(sql: """
+                ALTER TABLE conversations ADD COLUMN system_prompt TEXT;
+                ALTER TABLE conversations ADD COLUMN temperature REAL CHECK (temperature IS NULL OR temperature BETWEEN 0 AND 2);
+                """)
+        }
         return migrator
     }
 }

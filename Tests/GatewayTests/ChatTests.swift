@@ -163,4 +163,35 @@ import Testing
         #expect(try await stack.json("GET", "/api/v1/admin/stats", token: admin.access).body["mode"] == "degraded")
         await stack.stop()
     }
+
+    /// A conversation's own system prompt and temperature reach the engine; null puts back the defaults.
+    @Test(arguments: EngineProtocol.allCases)
+    func aConversationsSystemPromptAndTemperatureAreUsed(_ engine: EngineProtocol) async throws {
+        let stack = try await Stack.start(engine: engine)
+        let session = try await stack.register("lale")
+        let created = try await stack.json("POST", "/api/v1/conversations",
+                                           ["title": "pirate", "system_prompt": "You answer like a pirate.", "temperature": 0.3], token: session.access)
+        #expect(created.status == 201)
+        #expect(created.body["system_prompt"] == "You answer like a pirate.")
+        #expect(created.body["temperature"] == 0.3)
+        let conversation = try #require(created.body["id"]?.stringValue)
+        #expect(try await stack.chat(session, conversation, "where is the treasure?").status == 200)
+        var sent = try #require(try await stack.sim.calls(to: engine.chatPath).last { $0["body"]?["format"] == nil && $0["body"]?["response_format"] == nil }?["body"])
+        #expect(sent["messages"]?.arrayValue?.first?["content"]?.stringValue?.hasPrefix("You answer like a pirate.") == true)
+        #expect((engine == .ollama ? sent["options"]?["temperature"] : sent["temperature"]) == 0.3)
+
+        let reset = try await stack.json("PATCH", "/api/v1/conversations/\(conversation)", ["system_prompt": nil, "temperature": nil], token: session.access)
+        #expect(reset.body["system_prompt"] == .null && reset.body["temperature"] == .null && reset.body["title"] == "pirate")
+        #expect(try await stack.chat(session, conversation, "and now?").status == 200)
+        sent = try #require(try await stack.sim.calls(to: engine.chatPath).last { $0["body"]?["format"] == nil && $0["body"]?["response_format"] == nil }?["body"])
+        #expect(sent["messages"]?.arrayValue?.first?["content"]?.stringValue?.hasPrefix("You are Mami") == true)
+        #expect(sent["temperature"] == nil && sent["options"]?["temperature"] == nil)
+
+        for bad: JSONValue in [["temperature": 2.5], ["temperature": "warm"], ["system_prompt": "  "], ["system_prompt": .string(String(repeating: "x", count: 8_001))]] {
+            let refused = try await stack.json("PATCH", "/api/v1/conversations/\(conversation)", bad, token: session.access)
+            #expect(refused.status == 400, "\(bad)")
+            #expect(refused.body["error"]?["field"] == .string(bad.objectValue?.keys.first ?? ""))
+        }
+        await stack.stop()
+    }
 }

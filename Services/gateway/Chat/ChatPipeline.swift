@@ -113,7 +113,7 @@ struct ChatPipeline: Sendable {
         async let memories = recall.recall(owner: turn.user.id, query: turn.userMessage.content, remaining: turn.remaining)
         async let passages = recall.passages(owner: turn.user.id, query: turn.userMessage.content, remaining: turn.remaining)
         async let granted: Void = acquireGPU(turn)
-        var system = configuration.systemPrompt
+        var system = turn.conversation.systemPrompt ?? configuration.systemPrompt
         let history: [ChatLine]
         if let clientHistory {
             system = ([system] + clientHistory.filter { $0.role == "system" }.map(\.content)).joined(separator: "\n\n")
@@ -168,7 +168,7 @@ struct ChatPipeline: Sendable {
         var text = ""
         do {
             try await models.check(turn.model)
-            for try await delta in llm.stream(lines, model: turn.model, timeout: turn.remaining) {
+            for try await delta in llm.stream(lines, model: turn.model, temperature: turn.conversation.temperature, timeout: turn.remaining) {
                 text += delta
                 generation.publish(delta)
                 if pace.due() { flusher.offer(text) }

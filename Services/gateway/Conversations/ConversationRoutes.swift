@@ -14,8 +14,7 @@ struct ConversationRoutes: Sendable {
         group.post("/conversations") { request, _ in
             let user = try await authenticator.principal(request).user
             let body = try await JSONResponse.object(request, limit: bodyLimit)
-            let model = try await self.model(body) ?? nil
-            let conversation = try await store.create(userID: user.id, title: try Self.title(body), model: model)
+            let conversation = try await store.create(userID: user.id, settings: try await ConversationSettings.parse(body, models: models))
             return JSONResponse.make(conversation.json, status: .created)
         }
         group.get("/conversations") { request, _ in
@@ -27,9 +26,9 @@ struct ConversationRoutes: Sendable {
         group.patch("/conversations/:id") { request, context in
             let user = try await authenticator.principal(request).user
             let body = try await JSONResponse.object(request, limit: bodyLimit)
-            let (title, model) = (try Self.title(body), try await self.model(body))
-            guard title != nil || model != nil else { throw FieldError(field: "title", problem: "or model is required") }
-            guard let updated = try await store.update(id: try Self.id(context), userID: user.id, title: title, model: model) else {
+            let settings = try await ConversationSettings.parse(body, models: models)
+            guard !settings.isEmpty else { throw FieldError(field: "title", problem: "or model, system_prompt or temperature is required") }
+            guard let updated = try await store.update(id: try Self.id(context), userID: user.id, settings: settings) else {
                 throw APIError.notFound("conversation")
             }
             return JSONResponse.make(updated.json)
@@ -54,32 +53,6 @@ struct ConversationRoutes: Sendable {
             }
             return JSONResponse.make(shown.json)
         }
-    }
-
-    /// `model` of a body: absent → nil; null → the default (`.some(nil)`); a name → the engine's name for it.
-    /// A name the engine does not serve is refused, naming the field and what it serves.
-    func model(_ body: [String: JSONValue]) async throws -> String?? {
-        guard let value = body["model"] else { return nil }
-        if value == .null { return .some(nil) }
-        guard let name = value.stringValue, !name.isEmpty else { throw FieldError(field: "model", problem: "must be a model name or null") }
-        let match: String?
-        do {
-            match = try await models.resolve(name)
-        } catch {
-            throw APIError(.serviceUnavailable, LLMError.Kind.unreachable.rawValue, "the language model cannot be asked which models it has")
-        }
-        guard let match else {
-            let served = (try? await models.names()) ?? []
-            throw FieldError(field: "model", problem: "is not a model the engine serves (\(served.joined(separator: ", ")))")
-        }
-        return .some(match)
-    }
-
-    static func title(_ body: [String: JSONValue]) throws -> String? {
-        guard let title = try body.optionalString("title") else { return nil }
-        let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(trimmed.count) else { throw FieldError(field: "title", problem: "must be 1 to 200 characters") }
-        return trimmed
     }
 
     static func id(_ context: GatewayContext) throws -> String {

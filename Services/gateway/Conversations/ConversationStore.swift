@@ -11,17 +11,19 @@ struct ConversationStore: Sendable {
 
     static let untitled = "New conversation"
 
-    /// A conversation named `title`, or untitled (then the chat model may name it after the first exchange).
-    func create(userID: String, title: String?, model: String? = nil) async throws -> Conversation {
-        try await database.write { db in try Self.insertConversation(db, userID: userID, title: title, model: model) }
+    /// A conversation with `settings`; untitled, the chat model may name it after the first exchange.
+    func create(userID: String, settings: ConversationSettings = ConversationSettings()) async throws -> Conversation {
+        try await database.write { db in try Self.insertConversation(db, userID: userID, settings: settings) }
     }
 
-    private static func insertConversation(_ db: Database, userID: String, title: String?, model: String? = nil) throws -> Conversation {
+    private static func insertConversation(_ db: Database, userID: String, settings: ConversationSettings) throws -> Conversation {
         let id = UUID().uuidString.lowercased()
         let now = Self.now()
         try db.execute(sql: """
-            INSERT INTO conversations (id, user_id, title, title_source, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, userID, title ?? untitled, title == nil ? "default" : "person", model, now, now])
+            INSERT INTO conversations (id, user_id, title, title_source, model, system_prompt, temperature, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, userID, settings.title ?? untitled, settings.title == nil ? "default" : "person", settings.model ?? nil,
+                             settings.systemPrompt ?? nil, settings.temperature ?? nil, now, now])
         return try Self.conversation(db, id: id)!
     }
 
@@ -102,7 +104,7 @@ struct ConversationStore: Sendable {
         case .titled(let title):
             let statement = try db.cachedStatement(sql: "SELECT * FROM conversations WHERE user_id = ? AND title = ? ORDER BY seq LIMIT 1")
             return try Row.fetchOne(statement, arguments: [userID, title]).map(Conversation.init(row:))
-                ?? Self.insertConversation(db, userID: userID, title: title)
+                ?? Self.insertConversation(db, userID: userID, settings: ConversationSettings(title: title))
         }
     }
 
@@ -113,14 +115,15 @@ struct ConversationStore: Sendable {
         }
     }
 
-    /// Changes the title and/or the model (`.some(nil)`: back to the default); nil when not the user's.
-    func update(id: String, userID: String, title: String?, model: String??) async throws -> Conversation? {
+    /// Applies `settings`; nil when the conversation is not the user's.
+    func update(id: String, userID: String, settings: ConversationSettings) async throws -> Conversation? {
         try await database.write { db in
             guard var conversation = try Self.conversation(db, id: id), conversation.userID == userID else { return nil }
-            if let title { conversation.title = title }
-            if let model { conversation.model = model }
-            try db.execute(sql: "UPDATE conversations SET title = ?, title_source = ?, model = ?, updated_at = ? WHERE id = ?",
-                           arguments: [conversation.title, title == nil ? conversation.titleSource : "person", conversation.model, Self.now(), id])
+            settings.apply(to: &conversation)
+            try db.execute(sql: """
+                UPDATE conversations SET title = ?, title_source = ?, model = ?, system_prompt = ?, temperature = ?, updated_at = ? WHERE id = ?
+                """, arguments: [conversation.title, conversation.titleSource, conversation.model, conversation.systemPrompt,
+                                 conversation.temperature, Self.now(), id])
             return try Self.conversation(db, id: id)
         }
     }

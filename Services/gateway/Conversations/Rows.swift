@@ -12,6 +12,9 @@ struct Conversation: Sendable {
     var titleSource: String
     /// The model its chats use; nil: the gateway's default.
     var model: String?
+    /// Its own system prompt (nil: `MAMI_SYSTEM_PROMPT`) and temperature (nil: the model's).
+    var systemPrompt: String?
+    var temperature: Double?
     /// The last message of the branch shown (nil: no messages yet).
     var currentID: String?
     var createdAt: Double
@@ -25,12 +28,15 @@ struct Conversation: Sendable {
         titleSource = row["title_source"]
         model = row["model"]
         currentID = row["current_id"]
+        systemPrompt = row["system_prompt"]
+        temperature = row["temperature"]
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
     }
 
     var json: JSONValue {
         ["id": .string(id), "title": .string(title), "title_source": .string(titleSource), "model": model.map(JSONValue.string) ?? .null,
+         "system_prompt": systemPrompt.map(JSONValue.string) ?? .null, "temperature": temperature.map(JSONValue.double) ?? .null,
          "current_message_id": currentID.map(JSONValue.string) ?? .null, "created_at": iso(createdAt), "updated_at": iso(updatedAt)]
     }
 }

@@ -3,10 +3,10 @@ import MamiCore
 /// What the chat pipeline asks of an LLM engine. Two protocols implement it
 /// (``OllamaEngine``, ``OpenAIEngine``); nothing above this interface knows which.
 protocol ChatEngine: Sendable {
-    /// Streams the answer to `lines` from `model`, piece by piece as the engine sends it.
-    /// The stream ends when the answer is complete and throws an ``LLMError`` when it
+    /// Streams the answer to `lines` from `model` (at `temperature`, nil: the model's own), piece by piece
+    /// as the engine sends it. The stream ends when the answer is complete and throws an ``LLMError`` when it
     /// cannot be; ending the iteration (or cancelling the consumer) stops the engine's call.
-    func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error>
+    func stream(_ lines: [ChatLine], model: String, temperature: Double?, timeout: Duration) -> AsyncThrowingStream<String, any Error>
 
     /// The whole answer to `lines`, constrained to JSON matching `schema` (Ollama `format`,
     /// OpenAI `response_format` `json_schema`), at temperature 0; not streamed.
@@ -14,6 +14,13 @@ protocol ChatEngine: Sendable {
 
     /// The names of the models the engine serves now.
     func models(timeout: Duration) async throws -> [String]
+}
+
+extension ChatEngine {
+    /// The answer at the model's own temperature.
+    func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error> {
+        stream(lines, model: model, temperature: nil, timeout: timeout)
+    }
 }
 
 /// Why the LLM did not finish an answer; each becomes a clear message to the person.

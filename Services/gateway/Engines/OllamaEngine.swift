@@ -10,9 +10,12 @@ struct OllamaEngine: ChatEngine {
     var maxTokens: Int?
     var http: HTTPClient
 
-    func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error> {
+    func stream(_ lines: [ChatLine], model: String, temperature: Double?, timeout: Duration) -> AsyncThrowingStream<String, any Error> {
         var body: [String: JSONValue] = ["model": .string(model), "messages": .array(lines.map(\.json)), "stream": true]
-        if let maxTokens { body["options"] = ["num_predict": .int(Int64(maxTokens))] }
+        var options: [String: JSONValue] = [:]
+        if let maxTokens { options["num_predict"] = .int(Int64(maxTokens)) }
+        if let temperature { options["temperature"] = .double(temperature) }
+        if !options.isEmpty { body["options"] = .object(options) }
         let request = HTTPRequest(method: "POST", url: baseURL + "/api/chat", headers: ["Content-Type": "application/json"],
                                   body: JSONValue.object(body).serialized(), timeout: timeout, stallTimeout: stall)
         return EngineStream(http: http, line: Self.line, refusal: { status, body in Self.refusal(status, body, model: model) }).stream(request)

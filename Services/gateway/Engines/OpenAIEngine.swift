@@ -20,9 +20,10 @@ struct OpenAIEngine: ChatEngine {
         return headers
     }
 
-    func stream(_ lines: [ChatLine], model: String, timeout: Duration) -> AsyncThrowingStream<String, any Error> {
+    func stream(_ lines: [ChatLine], model: String, temperature: Double?, timeout: Duration) -> AsyncThrowingStream<String, any Error> {
         var body: [String: JSONValue] = ["model": .string(model), "messages": .array(lines.map(\.json)), "stream": true]
         if let maxTokens { body["max_tokens"] = .int(Int64(maxTokens)) }
+        if let temperature { body["temperature"] = .double(temperature) }
         let request = HTTPRequest(method: "POST", url: baseURL + "/v1/chat/completions", headers: headers,
                                   body: JSONValue.object(body).serialized(), timeout: timeout, stallTimeout: stall)
         return EngineStream(http: http, line: Self.line, refusal: { status, body in Self.refusal(status, body, model: model) }).stream(request)

@@ -33,7 +33,7 @@ struct ImageRoutes: Sendable {
             guard try await store.conversation(id: given, userID: user.id) != nil else { throw APIError.notFound("conversation") }
             conversationID = given
         } else {
-            conversationID = try await store.create(userID: user.id, title: String(prompt.prefix(60))).id
+            conversationID = try await store.create(userID: user.id, settings: ConversationSettings(title: String(prompt.prefix(60)))).id
         }
         let params = ImageParameters.given(in: body)
         let (message, job) = try await requester.request(user: user, conversationID: conversationID, prompt: prompt, params: params)
