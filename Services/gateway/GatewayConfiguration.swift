@@ -13,6 +13,7 @@ import MamiCore
 /// | `MAMI_MEMORY_BUDGET_MS` | 500 (memory recall bound, G1) |
 /// | `MAMI_FACTS_TIMEOUT_MS` | 20000 (extracting the facts of a message and each fact's write, off the answer's path) |
 /// | `MAMI_TITLE_TIMEOUT_MS` | 20000 (the chat model's title for a new conversation, off the answer's path) |
+/// | `MAMI_IMAGE_PROMPT_TIMEOUT_MS` | 4000 (the chat model's English prompt for a drawing request; then the person's words) |
 /// | `MAMI_CHAT_BUDGET_MS` | 120000 (a chat request's whole budget) |
 /// | `MAMI_GPU_ACQUIRE_MS` | 300 (how long chat waits for the LLM's GPU grant before going on) |
 /// | `MAMI_LLM_STALL_S` | 30 (an LLM stream silent this long fails) |
@@ -37,6 +38,7 @@ struct GatewayConfiguration: Sendable {
     var memoryBudget: Duration
     var factsTimeout: Duration
     var titleTimeout: Duration
+    var imagePromptTimeout: Duration
     var chatBudget: Duration
     var gpuAcquireWait: Duration
     var llmStall: Duration
@@ -63,6 +65,7 @@ struct GatewayConfiguration: Sendable {
         memoryBudget = .milliseconds(try source.int("MAMI_MEMORY_BUDGET_MS", default: 500, in: 0...60_000))
         factsTimeout = .milliseconds(try source.int("MAMI_FACTS_TIMEOUT_MS", default: 20_000, in: 100...600_000))
         titleTimeout = .milliseconds(try source.int("MAMI_TITLE_TIMEOUT_MS", default: 20_000, in: 100...600_000))
+        imagePromptTimeout = .milliseconds(try source.int("MAMI_IMAGE_PROMPT_TIMEOUT_MS", default: 4_000, in: 0...60_000))
         chatBudget = .milliseconds(try source.int("MAMI_CHAT_BUDGET_MS", default: 120_000, in: 1000...3_600_000))
         gpuAcquireWait = .milliseconds(try source.int("MAMI_GPU_ACQUIRE_MS", default: 300, in: 0...60_000))
         llmStall = .seconds(try source.int("MAMI_LLM_STALL_S", default: 30, in: 1...3600))

@@ -167,6 +167,11 @@ enum GatewayMigrations {
                 ALTER TABLE conversations ADD COLUMN temperature REAL CHECK (temperature IS NULL OR temperature BETWEEN 0 AND 2);
                 """)
         }
+        migrator.registerMigration("0010_image_prompt") { db in
+            // An image message's prompt as its job got it: `{"prompt","negative_prompt","by"}` (`by`: model or
+            // person); its `content` stays the person's words. NULL: the words themselves (older messages).
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN image_prompt TEXT")
+        }
         return migrator
     }
 }

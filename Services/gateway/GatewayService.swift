@@ -140,8 +140,9 @@ struct GatewayParts: Sendable {
                 throw APIError(.serviceUnavailable, LLMError.Kind.unreachable.rawValue, "the language model cannot be asked which models it has")
             }
         }
-        ChatRoutes(pipeline: pipeline, images: images, imageParameters: ImageParameters(worker: worker), authenticator: authenticator,
-                   bodyLimit: limit).add(to: api)
+        ChatRoutes(pipeline: pipeline, images: images, imageParameters: ImageParameters(worker: worker),
+                   prompter: ImagePrompter(llm: pipeline.llm, timeout: configuration.imagePromptTimeout, logger: environment.logger),
+                   authenticator: authenticator, bodyLimit: limit).add(to: api)
         ImageRoutes(requester: images, store: conversations, worker: worker, authenticator: authenticator, bodyLimit: limit).add(to: api)
         let memoryCalls = MemoryCalls(memory: memory, authenticator: authenticator, bodyLimit: limit)
         MemoryRoutes(calls: memoryCalls).add(to: api)

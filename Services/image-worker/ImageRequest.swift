@@ -34,6 +34,8 @@ enum ImageRequest {
             "negative_prompt": .string(members["negative_prompt"] == nil ? "" : try prompt(members, "negative_prompt", required: false)),
         ]
         if let model = try members.identifier("model", maxBytes: 256) { params["model"] = .string(model) }
+        // The person's own words when `prompt` was written for them (by the chat model): kept with the job, not sent to Forge.
+        if members["request_text"] != nil { params["request_text"] = .string(try prompt(members, "request_text", required: false)) }
         return .object(params)
     }
 

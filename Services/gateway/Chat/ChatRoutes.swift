@@ -10,6 +10,7 @@ struct ChatRoutes: Sendable {
     var pipeline: ChatPipeline
     var images: ImageRequester
     var imageParameters: ImageParameters
+    var prompter: ImagePrompter
     var authenticator: Authenticator
     var bodyLimit: Int
 
@@ -31,7 +32,9 @@ struct ChatRoutes: Sendable {
         group.post("/messages/:id/regenerate") { request, context in
             let user = try await authenticator.principal(request).user
             try pipeline.limits.admit(user: user, address: context.clientIP)
-            return try await regenerate(try await message(context, of: user), user: user, request)
+            let body = try await JSONResponse.object(request, limit: bodyLimit)
+            let newPrompt = try body.optionalBool("new_prompt") ?? false
+            return try await regenerate(try await message(context, of: user), user: user, newPrompt: newPrompt, request)
         }
         group.post("/messages/:id/stop") { request, context in
             let user = try await authenticator.principal(request).user
@@ -62,7 +65,8 @@ struct ChatRoutes: Sendable {
         switch route {
         case .image:
             guard let stored = try await images.store.message(id: turn.answerID)?.0 else { throw APIError.notFound("image message") }
-            let (message, job) = try await images.submit(stored, user: user, params: [:])
+            let prompt = await prompter.prompt(for: stored.content, model: turn.model)
+            let (message, job) = try await images.submit(stored, user: user, prompt: prompt, params: [:])
             return streamed ? SSE.single("image", ImageRequester.accepted(message, job)) : ImageRequester.response(message, job)
         case .degraded:
             let answer = await pipeline.degradedAnswer(turn)
@@ -72,14 +76,23 @@ struct ChatRoutes: Sendable {
         }
     }
 
-    /// Another answer to the same question: a new image (a new seed) for an image message, a new text for a text one.
-    func regenerate(_ message: Message, user: User, _ request: Request) async throws -> Response {
+    /// Another answer to the same question: a new image (a new seed) for an image message, with its prompt or,
+    /// with `newPrompt`, one the chat model writes again; a new text for a text one.
+    func regenerate(_ message: Message, user: User, newPrompt: Bool, _ request: Request) async throws -> Response {
         guard message.role == "assistant" else { throw APIError.badRequest("only an answer can be regenerated") }
         if message.kind == "image" {
             if pipeline.mode.isDegraded { throw OperatingMode.imagesRefused }
-            let params = await imageParameters.previous(of: message, owner: user.id)
+            var params = await imageParameters.previous(of: message, owner: user.id)
+            let prompt: ImagePrompt?
+            if newPrompt {
+                let conversation = try await images.store.conversation(id: message.conversationID, userID: user.id)
+                prompt = await prompter.prompt(for: message.content, model: conversation?.model ?? pipeline.configuration.chatModel)
+                if prompt?.byModel == true { params["negative_prompt"] = nil }
+            } else {
+                prompt = message.imagePrompt
+            }
             let (created, job) = try await images.request(user: user, conversationID: message.conversationID, at: .under(message.parentID),
-                                                          prompt: message.content, params: params)
+                                                          words: message.content, prompt: prompt, params: params)
             return ImageRequester.response(created, job)
         }
         guard let parentID = message.parentID, let question = try await images.store.message(id: parentID)?.0, question.role == "user" else {

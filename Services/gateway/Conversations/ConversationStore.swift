@@ -225,6 +225,13 @@ struct ConversationStore: Sendable {
         }
     }
 
+    /// Image messages: the prompt their job is given.
+    func setImagePrompt(_ prompt: ImagePrompt, messageID: String) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE messages SET image_prompt = ? WHERE id = ?", arguments: [prompt.json.jsonText, messageID])
+        }
+    }
+
     /// Image messages: records the job's state (idempotent; terminal states are final).
     func recordJob(messageID: String, jobID: String, status: String, error: String?) async throws -> Message? {
         try await database.write { db in

@@ -57,6 +57,8 @@ struct Message: Sendable {
     var createdAt: Double
     /// The document passages an answer was given with.
     var sources: [Source]
+    /// An image message's prompt as its job got it.
+    var imagePrompt: ImagePrompt?
     /// The ids of the alternatives at its place in the tree, itself included, oldest first; known in listings.
     var siblings: [String]?
 
@@ -74,6 +76,8 @@ struct Message: Sendable {
         createdAt = row["created_at"]
         let stored: String? = row["sources"]
         sources = stored.flatMap { try? JSONValue(parsing: $0) }?.arrayValue?.compactMap(Source.init(stored:)) ?? []
+        let prompt: String? = row["image_prompt"]
+        imagePrompt = prompt.flatMap { try? JSONValue(parsing: $0) }.flatMap(ImagePrompt.init(stored:))
     }
 
     var json: JSONValue {
@@ -83,6 +87,7 @@ struct Message: Sendable {
             "status": .string(status), "error": error.map(JSONValue.string) ?? .null, "created_at": iso(createdAt),
             "sources": .array(sources.map(\.json)),
         ]
+        if kind == "image" { members["image_prompt"] = imagePrompt?.json ?? .null }
         if let siblings {
             members["siblings"] = ["count": .int(Int64(siblings.count)), "position": .int(Int64((siblings.firstIndex(of: id) ?? 0) + 1)),
                                    "ids": .array(siblings.map(JSONValue.string))]

@@ -17,19 +17,24 @@ struct ImageRequester: Sendable {
     static let submitTimeout: Duration = .seconds(5)
     static let workerDown = "Image generation is unavailable right now: the image worker is not answering. Please try again later."
 
-    /// Stores an image message for `prompt` at `placement` and submits it.
-    func request(user: User, conversationID: String, at placement: ConversationStore.Placement = .end, prompt: String, params: [String: JSONValue]) async throws -> (Message, JSONValue?) {
+    /// Stores an image message for the person's `words` at `placement` and submits it, with `prompt` (nil: the words).
+    func request(user: User, conversationID: String, at placement: ConversationStore.Placement = .end, words: String,
+                 prompt: ImagePrompt? = nil, params: [String: JSONValue]) async throws -> (Message, JSONValue?) {
         if mode.isDegraded { throw OperatingMode.imagesRefused }
         let message = try await store.addImageMessage(id: UUID().uuidString.lowercased(), conversationID: conversationID, at: placement,
-                                                      prompt: prompt, userID: user.id, maxOpen: maxOpenJobs)
-        return try await submit(message, user: user, params: params)
+                                                      prompt: words, userID: user.id, maxOpen: maxOpenJobs)
+        return try await submit(message, user: user, prompt: prompt ?? ImagePrompt(prompt: words, negativePrompt: "", byModel: false), params: params)
     }
 
-    /// Submits the job of a stored (queued) image message; the message says what happened either way.
-    func submit(_ message: Message, user: User, params: [String: JSONValue]) async throws -> (Message, JSONValue?) {
+    /// Submits the job of a stored (queued) image message with `prompt`; the message keeps the person's words and
+    /// the prompt, the job both too (`request_text`). The message says what happened either way.
+    func submit(_ message: Message, user: User, prompt: ImagePrompt, params: [String: JSONValue]) async throws -> (Message, JSONValue?) {
+        try await store.setImagePrompt(prompt, messageID: message.id)
         var submit = params
-        submit.merge(["owner": .string(user.id), "prompt": .string(message.content), "conversation_id": .string(message.conversationID),
-                      "message_id": .string(message.id), "idempotency_key": .string(message.id)]) { $1 }
+        submit.merge(["owner": .string(user.id), "prompt": .string(prompt.prompt), "request_text": .string(message.content),
+                      "conversation_id": .string(message.conversationID), "message_id": .string(message.id),
+                      "idempotency_key": .string(message.id)]) { $1 }
+        if !prompt.negativePrompt.isEmpty { submit["negative_prompt"] = .string(prompt.negativePrompt) }
         do {
             let job = try await worker.call("image.submit", params: .object(submit), timeout: Self.submitTimeout)
             let updated = try await store.recordJob(messageID: message.id, jobID: job["id"]?.stringValue ?? "", status: job["status"]?.stringValue ?? "queued", error: nil)

@@ -36,7 +36,7 @@ struct ImageRoutes: Sendable {
             conversationID = try await store.create(userID: user.id, settings: ConversationSettings(title: String(prompt.prefix(60)))).id
         }
         let params = ImageParameters.given(in: body)
-        let (message, job) = try await requester.request(user: user, conversationID: conversationID, prompt: prompt, params: params)
+        let (message, job) = try await requester.request(user: user, conversationID: conversationID, words: prompt, params: params)
         return ImageRequester.response(message, job)
     }
 
