@@ -68,7 +68,7 @@ def stack_soak_section(path, command):
 def gateway_section(path, command):
     r = json.load(open(path))
     frozen, history = r["memory_frozen"], r["history"]
-    out = [GATEWAY_BEGIN, "## Gateway: a frozen memory service, what recall adds, a million-message conversation", ""]
+    out = [GATEWAY_BEGIN, "## Gateway: a frozen memory service, what recall adds, a million-message conversation, search, answers that outlive their client", ""]
     out.append(f"Command: `{command}` — {datetime.date.today().isoformat()}, {os.cpu_count()} cores, release build "
                "(`Tools/mami-bench/GatewayBench.swift`): mami-sim answering at once (`--token-ms 0`), memory, image worker and gateway as real processes. "
                "Streamed chats under load: the next section.")
@@ -88,6 +88,34 @@ def gateway_section(path, command):
     out.append(f"One conversation of {history['messages']:,} messages: a page of 50 by cursor over HTTP, 200 random cursors after a warm pass: "
                f"p50 {page['p50']:.2f} ms, p99 {page['p99']:.2f} ms, worst {page['max']:.2f} ms (target p99 ≤ 5 ms; G8). "
                "The messages are written into gateway.db by the benchmark while the gateway is stopped.")
+    search = r.get("search")
+    if search:
+        out.append("")
+        out.append(f"Search (`GET /api/v1/search`) over one person's {search['messages']:,} messages in 1 000 conversations (4 to 20 words each, "
+                   "drawn by Zipf's law from 30 000 pseudo-words; written while the gateway is stopped, indexed by its FTS5 triggers in "
+                   f"{search['fill_seconds']:.0f} s), 200 queries each after 20 warm-up ones, of words of frequency rank 50 to 5 000, over HTTP "
+                   "with a page of 20 and its snippets:")
+        out.append("")
+        out.append("| query | p50 | p99 | worst | hits per page | target |")
+        out.append("|---|---|---|---|---|---|")
+        for key, name in (("one_word", "one word, as typed (a prefix)"), ("two_words", "two words, as typed (both prefixes)"),
+                          ("one_word_whole", "one word, quoted (whole word only)")):
+            q = search[key]
+            met = "met" if q["p99"] <= 20 else "not met"
+            out.append(f"| {name} | {q['p50']:.1f} ms | {q['p99']:.1f} ms | {q['max']:.1f} ms | {q['mean_hits']:.1f} | p99 ≤ 20 ms: {met} |")
+    persistence = r.get("persistence")
+    if persistence:
+        out.append("")
+        out.append(f"Answers stored while they stream: {persistence['answers']} answers of {persistence['tokens_per_answer']} tokens (mami-sim at 1 ms "
+                   f"a token): {persistence['flushes_per_answer']:.1f} flushes each (`mami_chat_flushes_total`; every 64 deltas or 250 ms) and "
+                   f"the final write: **{persistence['writes_per_answer']:.1f} writes per answer** (target ≤ 1 + tokens/64 = "
+                   f"{persistence['target_writes']:.1f}: {'met' if persistence['writes_per_answer'] <= persistence['target_writes'] else 'not met'}); "
+                   "the answer's empty row goes in the person's message's write.")
+    reattach = r.get("reattach_ms")
+    if reattach:
+        out.append("")
+        out.append(f"Reattach: a client reads 5 deltas of a streaming answer (mami-sim at 5 ms a token) and leaves; `GET /api/v1/messages/{{id}}/stream` "
+                   f"with its `Last-Event-ID`: first missed delta after p50 {reattach['p50']:.2f} ms, p99 {reattach['p99']:.2f} ms ({reattach['n']} reattaches).")
     out.append(GATEWAY_END)
     return "\n".join(out) + "\n"
 

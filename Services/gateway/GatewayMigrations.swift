@@ -172,6 +172,13 @@ enum GatewayMigrations {
             // person); its `content` stays the person's words. NULL: the words themselves (older messages).
             try db.execute(sql: "ALTER TABLE messages ADD COLUMN image_prompt TEXT")
         }
+        migrator.registerMigration("0011_archive_pin") { db in
+            // When the person archived or pinned a conversation; NULL: not.
+            try db.execute(sql: """
+                ALTER TABLE conversations ADD COLUMN archived_at REAL;
+                ALTER TABLE conversations ADD COLUMN pinned_at REAL;
+                """)
+        }
         return migrator
     }
 }

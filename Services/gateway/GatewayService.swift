@@ -134,6 +134,7 @@ struct GatewayParts: Sendable {
                    limiter: RateLimiter(limit: configuration.authAttemptsPerMinute, window: 60), bodyLimit: limit).add(to: api)
         ConversationRoutes(store: conversations, models: pipeline.models, authenticator: authenticator, bodyLimit: limit).add(to: api)
         SearchRoutes(store: conversations, authenticator: authenticator).add(to: api)
+        ExportRoutes(store: conversations, authenticator: authenticator).add(to: api)
         api.get("/models") { request, _ in
             _ = try await authenticator.principal(request)
             do { return JSONResponse.make(try await pipeline.models.listJSON()) } catch {

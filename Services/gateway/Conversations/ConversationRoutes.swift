@@ -20,7 +20,10 @@ struct ConversationRoutes: Sendable {
         group.get("/conversations") { request, _ in
             let user = try await authenticator.principal(request).user
             let page = try Page(request)
-            let items = try await store.list(userID: user.id, before: page.cursor, limit: page.limit)
+            let query = request.uri.queryParameters
+            let filter = ConversationStore.ListFilter(archived: try Self.flag(query["archived"], "archived") ?? false,
+                                                      pinned: try Self.flag(query["pinned"], "pinned"))
+            let items = try await store.list(userID: user.id, filter: filter, before: page.cursor, limit: page.limit)
             return JSONResponse.make(page.json(items.map(\.json), last: items.last?.seq, count: items.count))
         }
         group.patch("/conversations/:id") { request, context in
@@ -53,6 +56,13 @@ struct ConversationRoutes: Sendable {
             }
             return JSONResponse.make(shown.json)
         }
+    }
+
+    /// `?name=true|false`; nil when absent.
+    static func flag(_ value: Substring?, _ name: String) throws -> Bool? {
+        guard let value else { return nil }
+        guard let flag = ["true": true, "false": false][String(value)] else { throw FieldError(field: name, problem: "must be true or false") }
+        return flag
     }
 
     static func id(_ context: GatewayContext) throws -> String {

@@ -1,23 +1,25 @@
 import Foundation
 import MamiCore
 
-/// What a person sets on a conversation (`POST`/`PATCH /conversations`): its title, model, system prompt
-/// and temperature. Each nil when not given; `.some(nil)` puts it back to the gateway's default.
+/// What a person sets on a conversation (`POST`/`PATCH /conversations`): its title, model, system prompt,
+/// temperature, and whether it is archived or pinned. Each nil when not given; `.some(nil)` puts it back to the gateway's default.
 struct ConversationSettings: Sendable {
     var title: String?
     var model: String??
     var systemPrompt: String??
     var temperature: Double??
+    var archived: Bool?
+    var pinned: Bool?
 
     static let maxSystemPromptCharacters = 8_000
     static let temperatures = 0.0...2.0
 
-    var isEmpty: Bool { title == nil && model == nil && systemPrompt == nil && temperature == nil }
+    var isEmpty: Bool { title == nil && model == nil && systemPrompt == nil && temperature == nil && archived == nil && pinned == nil }
 
     /// The settings of a request body, validated; a model is resolved to the engine's name for it.
     static func parse(_ body: [String: JSONValue], models: EngineModels) async throws -> ConversationSettings {
         ConversationSettings(title: try title(body), model: try await model(body, models), systemPrompt: try systemPrompt(body),
-                             temperature: try temperature(body))
+                             temperature: try temperature(body), archived: try body.optionalBool("archived"), pinned: try body.optionalBool("pinned"))
     }
 
     func apply(to conversation: inout Conversation) {
@@ -25,6 +27,9 @@ struct ConversationSettings: Sendable {
         if let model { conversation.model = model }
         if let systemPrompt { conversation.systemPrompt = systemPrompt }
         if let temperature { conversation.temperature = temperature }
+        let now = Date().timeIntervalSince1970
+        if let archived { conversation.archivedAt = archived ? conversation.archivedAt ?? now : nil }
+        if let pinned { conversation.pinnedAt = pinned ? conversation.pinnedAt ?? now : nil }
     }
 
     static func title(_ body: [String: JSONValue]) throws -> String? {

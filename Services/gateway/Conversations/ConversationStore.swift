@@ -108,10 +108,17 @@ struct ConversationStore: Sendable {
         }
     }
 
-    func list(userID: String, before cursor: Int64?, limit: Int) async throws -> [Conversation] {
+    /// Which conversations a list shows: archived ones only with `archived`; with `pinned`, the pinned ones only.
+    struct ListFilter: Sendable {
+        var archived = false
+        var pinned: Bool?
+    }
+
+    func list(userID: String, filter: ListFilter = ListFilter(), before cursor: Int64?, limit: Int) async throws -> [Conversation] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM conversations WHERE user_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-                             arguments: [userID, cursor ?? Int64.max, limit]).map(Conversation.init(row:))
+            var sql = "SELECT * FROM conversations WHERE user_id = ? AND seq < ? AND archived_at IS \(filter.archived ? "NOT NULL" : "NULL")"
+            if let pinned = filter.pinned { sql += " AND pinned_at IS \(pinned ? "NOT NULL" : "NULL")" }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY seq DESC LIMIT ?", arguments: [userID, cursor ?? Int64.max, limit]).map(Conversation.init(row:))
         }
     }
 
@@ -121,9 +128,10 @@ struct ConversationStore: Sendable {
             guard var conversation = try Self.conversation(db, id: id), conversation.userID == userID else { return nil }
             settings.apply(to: &conversation)
             try db.execute(sql: """
-                UPDATE conversations SET title = ?, title_source = ?, model = ?, system_prompt = ?, temperature = ?, updated_at = ? WHERE id = ?
+                UPDATE conversations SET title = ?, title_source = ?, model = ?, system_prompt = ?, temperature = ?, archived_at = ?, pinned_at = ?,
+                    updated_at = ? WHERE id = ?
                 """, arguments: [conversation.title, conversation.titleSource, conversation.model, conversation.systemPrompt,
-                                 conversation.temperature, Self.now(), id])
+                                 conversation.temperature, conversation.archivedAt, conversation.pinnedAt, Self.now(), id])
             return try Self.conversation(db, id: id)
         }
     }

@@ -15,6 +15,9 @@ struct Conversation: Sendable {
     /// Its own system prompt (nil: `MAMI_SYSTEM_PROMPT`) and temperature (nil: the model's).
     var systemPrompt: String?
     var temperature: Double?
+    /// When the person archived (hidden from the list but for `?archived=true`) or pinned it.
+    var archivedAt: Double?
+    var pinnedAt: Double?
     /// The last message of the branch shown (nil: no messages yet).
     var currentID: String?
     var createdAt: Double
@@ -30,6 +33,8 @@ struct Conversation: Sendable {
         currentID = row["current_id"]
         systemPrompt = row["system_prompt"]
         temperature = row["temperature"]
+        archivedAt = row["archived_at"]
+        pinnedAt = row["pinned_at"]
         createdAt = row["created_at"]
         updatedAt = row["updated_at"]
     }
@@ -37,6 +42,7 @@ struct Conversation: Sendable {
     var json: JSONValue {
         ["id": .string(id), "title": .string(title), "title_source": .string(titleSource), "model": model.map(JSONValue.string) ?? .null,
          "system_prompt": systemPrompt.map(JSONValue.string) ?? .null, "temperature": temperature.map(JSONValue.double) ?? .null,
+         "archived": .bool(archivedAt != nil), "pinned": .bool(pinnedAt != nil),
          "current_message_id": currentID.map(JSONValue.string) ?? .null, "created_at": iso(createdAt), "updated_at": iso(updatedAt)]
     }
 }
