@@ -60,14 +60,16 @@ enum SearchQuery {
     static let maxCharacters = 200
     static let operators: Set<Substring> = ["AND", "OR", "NOT", "NEAR"]
 
-    static func fts(_ text: String) throws -> String {
+    /// The FTS5 query, and for plain words the folded prefixes they match (nil for FTS5 syntax).
+    static func fts(_ text: String) throws -> (match: String, prefixes: [String]?) {
         let folded = text.replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "İ", with: "i")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard !folded.isEmpty else { throw FieldError(field: "q", problem: "must not be empty") }
         guard folded.count <= maxCharacters else { throw FieldError(field: "q", problem: "must be at most \(maxCharacters) characters") }
         let words = folded.split(whereSeparator: \.isWhitespace)
-        if folded.contains(where: { "\"*()^:".contains($0) }) || words.contains(where: operators.contains) { return folded }
-        return words.map { "\"\($0)\"*" }.joined(separator: " ")
+        if folded.contains(where: { "\"*()^:".contains($0) }) || words.contains(where: operators.contains) { return (folded, nil) }
+        let prefixes = words.map(String.init).flatMap { word in SearchSnippet.wordRanges(word).map { SearchSnippet.fold(word[$0]) } }
+        return (words.map { "\"\($0)\"*" }.joined(separator: " "), prefixes)
     }
 }
 
@@ -75,11 +77,17 @@ enum SearchQuery {
 extension ConversationStore {
     /// `userID`'s best matches for `query` after `cursor`, best first (bm25), with their snippets.
     func search(userID: String, query: String, after cursor: SearchCursor, limit: Int) async throws -> [SearchHit] {
-        let match = try SearchQuery.fts(query)
+        let (match, prefixes) = try SearchQuery.fts(query)
         do {
             return try await database.read { db in
                 var hits = try Self.ranked(db, match: match, userID: userID, after: cursor, limit: limit)
-                for index in hits.indices { hits[index].snippet = try Self.snippet(db, of: hits[index], match: match) }
+                for index in hits.indices {
+                    if let prefixes {
+                        hits[index].snippet = SearchSnippet.parts(of: try Self.text(db, of: hits[index]), prefixes: prefixes)
+                    } else {
+                        hits[index].snippet = try Self.snippet(db, of: hits[index], match: match)
+                    }
+                }
                 return hits
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
@@ -116,7 +124,13 @@ extension ConversationStore {
         }
     }
 
-    /// The hit's excerpt around what matched, split at the marks FTS5 puts around each match.
+    /// The text a hit matched in: the message's, or the conversation's title.
+    private static func text(_ db: Database, of hit: SearchHit) throws -> String {
+        guard hit.kind == .message else { return hit.title }
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT content FROM messages WHERE seq = ?"), arguments: [hit.seq]) ?? ""
+    }
+
+    /// The hit's excerpt around what matched (FTS5's snippet, for queries in its syntax), split at the marks it puts around each match.
     private static func snippet(_ db: Database, of hit: SearchHit, match: String) throws -> [(text: String, highlight: Bool)] {
         let table = hit.kind == .message ? "message_search" : "conversation_search"
         let text = try String.fetchOne(db.cachedStatement(sql: """
