@@ -15,12 +15,13 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Directory holding the mami-* executables.") var binaries: String
     @Option(help: "A scratch directory.") var directory: String
     @Option(help: "Messages in the large conversation, and of the person who searches.") var messages = 1_000_000
-    @Option(help: "Only this measurement (search, persistence), for a quick look.") var only: String?
+    @Option(help: "Only this measurement (history, search, persistence), for a quick look.") var only: String?
 
     func run() async throws {
         let stack = try await GatewayStack.start(binaries: binaries, directory: directory)
         defer { stack.stop() }
         let session = try await stack.register()
+        if only == "history" { return print(JSONValue.object(["mode": "gateway", "history": try await history(stack, session)]).jsonText) }
         if only == "search" { return print(JSONValue.object(["mode": "gateway", "search": try await search(stack)]).jsonText) }
         if only == "persistence" {
             return print(JSONValue.object(["mode": "gateway", "persistence": try await persistence(stack), "reattach_ms": try await reattach(stack)]).jsonText)
@@ -104,17 +105,18 @@ struct GatewayBench: AsyncParsableCommand {
         let database = try DatabaseQueue(path: path)
         try await database.write { db in
             let statement = try db.makeStatement(sql: """
-                INSERT INTO messages (id, conversation_id, parent_id, role, content, kind, status, created_at) VALUES (?, ?, ?, ?, ?, 'text', 'complete', ?)
+                INSERT INTO messages (id, conversation_id, parent_id, parent_seq, role, content, kind, status, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'text', 'complete', ?)
                 """)
             let now = Date().timeIntervalSince1970
-            var parent: String?
+            var parent: (id: String, seq: Int64)?
             for index in 0..<messages {
                 let id = UUID().uuidString.lowercased()
-                try statement.execute(arguments: [id, conversation, parent, index % 2 == 0 ? "user" : "assistant",
+                try statement.execute(arguments: [id, conversation, parent?.id, parent?.seq, index % 2 == 0 ? "user" : "assistant",
                                                   "message number \(index) of the long conversation", now])
-                parent = id
+                parent = (id, db.lastInsertedRowID)
             }
-            try db.execute(sql: "UPDATE conversations SET current_id = ? WHERE id = ?", arguments: [parent, conversation])
+            try db.execute(sql: "UPDATE conversations SET current_id = ? WHERE id = ?", arguments: [parent?.id, conversation])
         }
     }
 }

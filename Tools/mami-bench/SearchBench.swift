@@ -62,10 +62,11 @@ extension GatewayBench {
         let total = searchMessages
         try await database.write { db in
             let statement = try db.makeStatement(sql: """
-                INSERT INTO messages (id, conversation_id, parent_id, role, content, kind, status, created_at) VALUES (?, ?, ?, ?, ?, 'text', 'complete', ?)
+                INSERT INTO messages (id, conversation_id, parent_id, parent_seq, role, content, kind, status, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'text', 'complete', ?)
                 """)
             var generator = BenchGenerator(seed: 5)
-            var last: [String: String] = [:]
+            var last: [String: (id: String, seq: Int64)] = [:]
             let now = Date().timeIntervalSince1970
             for index in 0..<total {
                 let conversation = conversations[index % conversations.count]
@@ -73,12 +74,12 @@ extension GatewayBench {
                     Self.word(Self.rank(Double.random(in: 0..<1, using: &generator), cumulative))
                 }
                 let id = UUID().uuidString.lowercased()
-                try statement.execute(arguments: [id, conversation, last[conversation], index % 2 == 0 ? "user" : "assistant",
+                try statement.execute(arguments: [id, conversation, last[conversation]?.id, last[conversation]?.seq, index % 2 == 0 ? "user" : "assistant",
                                                   words.joined(separator: " "), now])
-                last[conversation] = id
+                last[conversation] = (id, db.lastInsertedRowID)
             }
-            for (conversation, id) in last {
-                try db.execute(sql: "UPDATE conversations SET current_id = ? WHERE id = ?", arguments: [id, conversation])
+            for (conversation, newest) in last {
+                try db.execute(sql: "UPDATE conversations SET current_id = ? WHERE id = ?", arguments: [newest.id, conversation])
             }
         }
     }

@@ -82,13 +82,14 @@ final class RateLimiter: Sendable {
             if table.count > maxKeys { table.removeAll(keepingCapacity: true) }
             var wait: TimeInterval?
             for key in keys {
-                var recent = (table[key] ?? []).filter { now.timeIntervalSince($0) < window }
-                if recent.count >= limit, let oldest = recent.first {
-                    wait = max(wait ?? 0, window - now.timeIntervalSince(oldest))
-                } else {
-                    recent.append(now)
+                // In place, oldest first: the expired ones are a prefix (a request costs what expired, not the window).
+                table[key, default: []].withRecent(within: window, of: now) { recent in
+                    if recent.count >= limit, let oldest = recent.first {
+                        wait = max(wait ?? 0, window - now.timeIntervalSince(oldest))
+                    } else {
+                        recent.append(now)
+                    }
                 }
-                table[key] = recent
             }
             return wait.map { max(1, Int($0.rounded(.up))) }
         }
@@ -97,5 +98,14 @@ final class RateLimiter: Sendable {
     /// Throws a 429 with `Retry-After` when any key is over its limit.
     func admit(_ keys: [String]) throws {
         if let seconds = retryAfter(keys) { throw APIError.tooManyRequests(retryAfter: seconds) }
+    }
+}
+
+extension Array where Element == Date {
+    /// Drops the times older than `window` before `now` (a prefix: times are appended in order), then runs `body`.
+    fileprivate mutating func withRecent(within window: TimeInterval, of now: Date, _ body: (inout [Date]) -> Void) {
+        let expired = firstIndex { now.timeIntervalSince($0) < window } ?? count
+        if expired > 0 { removeFirst(expired) }
+        body(&self)
     }
 }

@@ -107,14 +107,17 @@ extension ConversationStore {
                                  imported.createdAt, Self.now()])
             var ids: [String: String] = [:]
             let insert = try db.makeStatement(sql: """
-                INSERT INTO messages (id, conversation_id, parent_id, role, content, kind, status, error, created_at, sources, image_prompt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO messages (id, conversation_id, parent_id, parent_seq, role, content, kind, status, error, created_at, sources, image_prompt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            var seqs: [String: Int64] = [:]
             for line in imported.messages {
                 let id = UUID().uuidString.lowercased()
                 ids[line.id] = id
-                try insert.execute(arguments: [id, conversationID, line.parentID.flatMap { ids[$0] }, line.role, line.content, line.kind, line.status,
-                                               line.error, line.createdAt, line.sources?.jsonText, line.imagePrompt?.jsonText])
+                try insert.execute(arguments: [id, conversationID, line.parentID.flatMap { ids[$0] }, line.parentID.flatMap { seqs[$0] }, line.role,
+                                               line.content, line.kind, line.status, line.error, line.createdAt, line.sources?.jsonText,
+                                               line.imagePrompt?.jsonText])
+                seqs[line.id] = db.lastInsertedRowID
             }
             try db.execute(sql: "UPDATE conversations SET current_id = ? WHERE id = ?", arguments: [imported.currentID.flatMap { ids[$0] }, conversationID])
             return try Self.conversation(db, id: conversationID)!

@@ -214,8 +214,9 @@ struct ConversationStore: Sendable {
                                       kind: String, status: String) throws -> Message {
         let now = Self.now()
         try db.cachedStatement(sql: """
-            INSERT INTO messages (id, conversation_id, parent_id, role, content, kind, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, conversationID, parentID, role, content, kind, status, now])
+            INSERT INTO messages (id, conversation_id, parent_id, parent_seq, role, content, kind, status, created_at)
+            VALUES (?, ?, ?, (SELECT seq FROM messages WHERE id = ?), ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, conversationID, parentID, parentID, role, content, kind, status, now])
         try db.cachedStatement(sql: "UPDATE conversations SET current_id = ?, updated_at = ? WHERE id = ?").execute(arguments: [id, now, conversationID])
         return try Self.message(db, id: id)!
     }

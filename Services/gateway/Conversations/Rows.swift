@@ -54,6 +54,8 @@ struct Message: Sendable {
     var id: String
     var conversationID: String
     var parentID: String?
+    /// The parent's row number: what the tree is walked by.
+    var parentSeq: Int64?
     var role: String
     var content: String
     var kind: String
@@ -73,6 +75,7 @@ struct Message: Sendable {
         id = row["id"]
         conversationID = row["conversation_id"]
         parentID = row["parent_id"]
+        parentSeq = row["parent_seq"]
         role = row["role"]
         content = row["content"]
         kind = row["kind"]

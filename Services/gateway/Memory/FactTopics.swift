@@ -76,8 +76,32 @@ enum FactTopics {
 
     /// Whether `word` is one of `alternatives` ("a|b*": `a` exactly, or anything starting with `b`).
     static func matches(_ word: String, _ alternatives: String) -> Bool {
-        alternatives.split(separator: "|").contains { alternative in
-            alternative.hasSuffix("*") ? word.hasPrefix(alternative.dropLast()) : word == alternative
+        Alternatives.parsed(alternatives).admit(word)
+    }
+}
+
+/// The alternatives of one pattern word ("a|b*"), split once: this runs for every chat's question.
+struct Alternatives: Sendable {
+    var exact: Set<String> = []
+    var prefixes: [String] = []
+
+    init(_ text: String) {
+        for alternative in text.split(separator: "|") {
+            if alternative.hasSuffix("*") { prefixes.append(String(alternative.dropLast())) } else { exact.insert(String(alternative)) }
         }
+    }
+
+    func admit(_ word: String) -> Bool {
+        exact.contains(word) || prefixes.contains { word.hasPrefix($0) }
+    }
+
+    /// Every pattern word of ``FactTopics``, parsed at first use.
+    private static let table: [String: Alternatives] = {
+        let words = FactTopics.attributes.flatMap(\.pattern) + FactTopics.relations.map(\.words)
+        return Dictionary(words.map { ($0, Alternatives($0)) }) { first, _ in first }
+    }()
+
+    static func parsed(_ text: String) -> Alternatives {
+        table[text] ?? Alternatives(text)
     }
 }
