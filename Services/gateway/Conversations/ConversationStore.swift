@@ -37,7 +37,7 @@ struct ConversationStore: Sendable {
     }
 
     static func conversation(_ db: Database, id: String) throws -> Conversation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE id = ?", arguments: [id]).map(Conversation.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM conversations WHERE id = ?"), arguments: [id]).map(Conversation.init(row:))
     }
 
     /// The conversation if `userID` owns it (another user's reads as absent).
@@ -84,7 +84,7 @@ struct ConversationStore: Sendable {
                 stored = try Self.insertMessage(db, id: id, conversationID: conversation.id, parentID: message.id, role: "assistant",
                                                 content: prompt, kind: "image", status: "queued")
             }
-            return (try Self.conversation(db, id: conversation.id)!, message, stored)
+            return (conversation, message, stored)  // as it was read: what the answer needs of it did not change
         }
     }
 

@@ -89,7 +89,7 @@ extension ConversationStore {
                 SELECT role, content FROM path JOIN messages ON messages.seq = path.seq
                 WHERE kind = 'text' AND status IN ('complete', 'stopped') AND content != '' ORDER BY path.depth LIMIT ?
                 """)
-            return try Row.fetchAll(statement, arguments: [parent, limit * 4, limit]).reversed().map { row in
+            return try Row.fetchAll(statement, arguments: [parent, limit * 2, limit]).reversed().map { row in
                 ChatLine(role: row["role"], content: row["content"])
             }
         }
