@@ -60,16 +60,30 @@ enum SearchQuery {
     static let maxCharacters = 200
     static let operators: Set<Substring> = ["AND", "OR", "NOT", "NEAR"]
 
-    /// The FTS5 query, and for plain words the folded prefixes they match (nil for FTS5 syntax).
-    static func fts(_ text: String) throws -> (match: String, prefixes: [String]?) {
+    /// The FTS5 query, and the words to mark in snippets when the query is plain words (each a prefix) and
+    /// quoted words or phrases (whole words); nil for other FTS5 syntax, whose snippets FTS5 makes.
+    static func fts(_ text: String) throws -> (match: String, marks: SearchSnippet.Marks?) {
         let folded = text.replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "İ", with: "i")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard !folded.isEmpty else { throw FieldError(field: "q", problem: "must not be empty") }
         guard folded.count <= maxCharacters else { throw FieldError(field: "q", problem: "must be at most \(maxCharacters) characters") }
         let words = folded.split(whereSeparator: \.isWhitespace)
-        if folded.contains(where: { "\"*()^:".contains($0) }) || words.contains(where: operators.contains) { return (folded, nil) }
-        let prefixes = words.map(String.init).flatMap { word in SearchSnippet.wordRanges(word).map { SearchSnippet.fold(word[$0]) } }
-        return (words.map { "\"\($0)\"*" }.joined(separator: " "), prefixes)
+        if folded.contains(where: { "*()^:".contains($0) }) || words.contains(where: operators.contains) { return (folded, nil) }
+        if folded.contains("\"") { return (folded, quotedMarks(folded)) }
+        let prefixes = words.map(String.init).flatMap(folds)
+        return (words.map { "\"\($0)\"*" }.joined(separator: " "), SearchSnippet.Marks(prefixes: prefixes))
+    }
+
+    /// Marks for a query with quoted phrases, which FTS5 reads as written: every word whole; nil when its
+    /// quotes do not pair (FTS5 then refuses it).
+    static func quotedMarks(_ query: String) -> SearchSnippet.Marks? {
+        guard query.count(where: { $0 == "\"" }) % 2 == 0 else { return nil }
+        return SearchSnippet.Marks(whole: Set(folds(query)))
+    }
+
+    /// The index's words of `text`, folded as it folds them.
+    static func folds(_ text: String) -> [String] {
+        SearchSnippet.wordRanges(text).map { SearchSnippet.fold(text[$0]) }
     }
 }
 
@@ -77,13 +91,13 @@ enum SearchQuery {
 extension ConversationStore {
     /// `userID`'s best matches for `query` after `cursor`, best first (bm25), with their snippets.
     func search(userID: String, query: String, after cursor: SearchCursor, limit: Int) async throws -> [SearchHit] {
-        let (match, prefixes) = try SearchQuery.fts(query)
+        let (match, marks) = try SearchQuery.fts(query)
         do {
             return try await database.read { db in
                 var hits = try Self.ranked(db, match: match, userID: userID, after: cursor, limit: limit)
                 for index in hits.indices {
-                    if let prefixes {
-                        hits[index].snippet = SearchSnippet.parts(of: try Self.text(db, of: hits[index]), prefixes: prefixes)
+                    if let marks {
+                        hits[index].snippet = SearchSnippet.parts(of: try Self.text(db, of: hits[index]), marking: marks)
                     } else {
                         hits[index].snippet = try Self.snippet(db, of: hits[index], match: match)
                     }

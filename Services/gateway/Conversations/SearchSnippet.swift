@@ -2,8 +2,18 @@ import Foundation
 
 /// The excerpt of a search hit around its first match, the words that match marked. Words are folded as
 /// the index folds them (case and diacritics, ı and İ as i), so "cicek" marks "Çiçekler". Made here for a
-/// query of plain words (FTS5's snippet() costs a second look-up in the index per hit).
+/// query of plain and quoted words (FTS5's snippet() costs a second look-up in the index per hit).
 enum SearchSnippet {
+    /// The words to mark: those starting with one of `prefixes`, and those equal to one of `whole` (folded).
+    struct Marks: Sendable, Equatable {
+        var prefixes: [String] = []
+        var whole: Set<String> = []
+
+        func mark(_ folded: String) -> Bool {
+            whole.contains(folded) || prefixes.contains { folded.hasPrefix($0) }
+        }
+    }
+
     static let wordsAround = (before: 8, after: 16)
 
     static func fold(_ word: some StringProtocol) -> String {
@@ -11,10 +21,10 @@ enum SearchSnippet {
             .folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
 
-    /// `text` cut around the first word that starts with one of `prefixes` (folded), in parts.
-    static func parts(of text: String, prefixes: [String]) -> [(text: String, highlight: Bool)] {
+    /// `text` cut around the first word `marks` marks, in parts.
+    static func parts(of text: String, marking marks: Marks) -> [(text: String, highlight: Bool)] {
         let words = wordRanges(text)
-        let matches = words.map { range in prefixes.contains { fold(text[range]).hasPrefix($0) } }
+        let matches = words.map { range in marks.mark(fold(text[range])) }
         let first = matches.firstIndex(of: true) ?? 0
         guard !words.isEmpty else { return text.isEmpty ? [] : [(text, false)] }
         let from = max(0, first - wordsAround.before)
