@@ -70,9 +70,9 @@ struct ChatPipeline: Sendable {
     }
 
     /// Stores the person's message (after the branch shown, or as an alternative to `edited`) and, in the
-    /// same write, its answer's row: an image message, or an empty text answer that streams.
+    /// same write, its answer's row (returned with the turn): an image message, or an empty text answer that streams.
     func begin(user: User, in destination: ConversationStore.Destination, content: String, route: ChatRoute,
-               replacing edited: Message? = nil) async throws -> ChatTurn {
+               replacing edited: Message? = nil) async throws -> (turn: ChatTurn, answer: Message) {
         let text = try Self.validated(content)
         let answerID = UUID().uuidString.lowercased()
         let pending: ConversationStore.PendingAnswer
@@ -81,12 +81,13 @@ struct ChatPipeline: Sendable {
         } else {
             pending = .text(id: answerID)
         }
-        guard let (conversation, message, _) = try await store.addUserMessage(text, userID: user.id, to: destination, replacing: edited,
-                                                                             answer: pending) else {
+        guard let (conversation, message, answer) = try await store.addUserMessage(text, userID: user.id, to: destination, replacing: edited,
+                                                                                  answer: pending) else {
             throw APIError.notFound("conversation")
         }
-        return ChatTurn(user: user, conversation: conversation, userMessage: message, answerID: answerID,
-                        model: conversation.model ?? configuration.chatModel, deadline: .now + configuration.chatBudget)
+        let turn = ChatTurn(user: user, conversation: conversation, userMessage: message, answerID: answerID,
+                            model: conversation.model ?? configuration.chatModel, deadline: .now + configuration.chatBudget)
+        return (turn, answer)
     }
 
     /// A new answer to `question`, an alternative to its others; the person's message is not remembered again.
@@ -147,7 +148,7 @@ struct ChatPipeline: Sendable {
     func generate(_ turn: ChatTurn, prepare: @escaping @Sendable () async throws -> ChatPrompt) -> Generation {
         events.publish(["type": "message_started", "message_id": .string(turn.answerID), "conversation_id": .string(turn.conversation.id)],
                        to: turn.user.id)
-        return generations.start(messageID: turn.answerID, ownerID: turn.user.id, conversationID: turn.conversation.id) { generation in
+        return generations.start(messageID: turn.answerID) { generation in
             var outcome: ChatOutcome
             do {
                 let prompt = try await prepare()
@@ -166,6 +167,7 @@ struct ChatPipeline: Sendable {
         let flusher = AnswerFlusher(store: store, messageID: turn.answerID)
         var pace = AnswerFlusher.Pace()
         var text = ""
+        var failure: LLMError?
         do {
             try await models.check(turn.model)
             for try await delta in llm.stream(lines, model: turn.model, temperature: turn.conversation.temperature, timeout: turn.remaining) {
@@ -173,16 +175,14 @@ struct ChatPipeline: Sendable {
                 generation.publish(delta)
                 if pace.due() { flusher.offer(text) }
             }
-            await flusher.close()
-            return ChatOutcome(text: text, error: nil)
         } catch let error as LLMError {
-            await flusher.close()
             logger.notice("LLM answer failed", metadata: ["conversation": "\(turn.conversation.id)", "error": "\(error)"])
-            return ChatOutcome(text: text, error: error)
+            failure = error
         } catch {
-            await flusher.close()
-            return ChatOutcome(text: text, error: LLMError(kind: .failed, detail: "\(error)"))
+            failure = LLMError(kind: .failed, detail: "\(error)")
         }
+        await flusher.close()  // its last write before the final one
+        return ChatOutcome(text: text, error: failure)
     }
 
     // MARK: stages 8–9

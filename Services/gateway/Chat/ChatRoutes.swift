@@ -60,17 +60,15 @@ struct ChatRoutes: Sendable {
             // Over the image limit, nothing is stored: not the person's message either.
             try await images.checkRoom(for: user)
         }
-        let turn = try await pipeline.begin(user: user, in: destination, content: content, route: route, replacing: edited)
+        let (turn, stored) = try await pipeline.begin(user: user, in: destination, content: content, route: route, replacing: edited)
         let streamed = Self.wantsStream(request)
         switch route {
         case .image:
-            guard let stored = try await images.store.message(id: turn.answerID)?.0 else { throw APIError.notFound("image message") }
             let prompt = await prompter.prompt(for: stored.content, model: turn.model)
             let (message, job) = try await images.submit(stored, user: user, prompt: prompt, params: [:])
             return streamed ? SSE.single("image", ImageRequester.accepted(message, job)) : ImageRequester.response(message, job)
         case .degraded:
-            let answer = await pipeline.degradedAnswer(turn)
-            return streamed ? SSE.single("done", answer.json) : JSONResponse.make(["user_message": turn.userMessage.json, "message": answer.json])
+            return await degraded(turn, streamed: streamed)
         case .chat:
             return try await answer(turn, streamed: streamed)
         }
@@ -99,11 +97,14 @@ struct ChatRoutes: Sendable {
             throw APIError.badRequest("this answer follows no message of the person's")
         }
         let turn = try await pipeline.beginAnswer(user: user, to: question)
-        if pipeline.mode.isDegraded {
-            let answer = await pipeline.degradedAnswer(turn)
-            return Self.wantsStream(request) ? SSE.single("done", answer.json) : JSONResponse.make(["user_message": question.json, "message": answer.json])
-        }
+        if pipeline.mode.isDegraded { return await degraded(turn, streamed: Self.wantsStream(request)) }
         return try await answer(turn, streamed: Self.wantsStream(request))
+    }
+
+    /// Degraded mode's plain answer, stored, as SSE's one `done` event or JSON.
+    func degraded(_ turn: ChatTurn, streamed: Bool) async -> Response {
+        let answer = await pipeline.degradedAnswer(turn)
+        return streamed ? SSE.single("done", answer.json) : JSONResponse.make(["user_message": turn.userMessage.json, "message": answer.json])
     }
 
     /// Starts the answer and follows it: SSE as it streams, or JSON once stored.

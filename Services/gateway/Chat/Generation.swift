@@ -13,10 +13,6 @@ enum AnswerEvent: Sendable {
 /// One answer being written. It belongs to the server, not to a request: the clients that follow it
 /// (the one that asked, a reload, another tab) come and go; each gets what it missed, then the rest live.
 final class Generation: Sendable {
-    let messageID: String
-    let ownerID: String
-    let conversationID: String
-
     private struct State {
         var deltas: [(text: String, offset: Int)] = []
         var length = 0
@@ -27,12 +23,6 @@ final class Generation: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-
-    init(messageID: String, ownerID: String, conversationID: String) {
-        self.messageID = messageID
-        self.ownerID = ownerID
-        self.conversationID = conversationID
-    }
 
     /// The events after `offset` (UTF-8 bytes of the answer a client already has), then the live ones, until the answer ends.
     func follow(after offset: Int) -> AsyncStream<AnswerEvent> {
@@ -105,9 +95,8 @@ final class Generations: Sendable {
 
     /// Starts `body` as the generation of `messageID`; it is followed until `body` returns.
     @discardableResult
-    func start(messageID: String, ownerID: String, conversationID: String,
-               _ body: @escaping @Sendable (Generation) async -> Void) -> Generation {
-        let generation = Generation(messageID: messageID, ownerID: ownerID, conversationID: conversationID)
+    func start(messageID: String, _ body: @escaping @Sendable (Generation) async -> Void) -> Generation {
+        let generation = Generation()
         live.withLockedValue { $0[messageID] = generation }
         generation.run { [live] in
             await body(generation)
@@ -119,6 +108,4 @@ final class Generations: Sendable {
     func generation(_ messageID: String) -> Generation? {
         live.withLockedValue { $0[messageID] }
     }
-
-    var count: Int { live.withLockedValue { $0.count } }
 }

@@ -32,7 +32,7 @@ struct OpenAIRoutes: Sendable {
         let lines = try Self.lines(body)
         guard let last = lines.last, last.role == "user" else { throw FieldError(field: "messages", problem: "must end with a user message") }
         var turn = try await pipeline.begin(user: user, in: .titled(Self.conversationTitle), content: last.content,
-                                            route: pipeline.mode.isDegraded ? .degraded : .chat)
+                                            route: pipeline.mode.isDegraded ? .degraded : .chat).turn
         // Clients often send a placeholder model name: one the engine serves is used, any other means the default.
         if let asked = try body.optionalString("model"), let served = try? await pipeline.models.resolve(asked) { turn.model = served }
         let model = turn.model

@@ -55,7 +55,6 @@ struct ConversationStore: Sendable {
     /// What is stored with the person's message, in the same write: its answer's row, so no other message can
     /// come between them.
     enum PendingAnswer: Sendable {
-        case none
         /// A text answer, empty and `streaming`, filled as it streams.
         case text(id: String)
         /// An image message, `queued`, unless the user has `maxOpen` images open (then ``ImageQueueFull``: nothing is stored).
@@ -66,23 +65,20 @@ struct ConversationStore: Sendable {
     /// so concurrent first messages share one conversation. It follows the branch shown, or with `replacing`
     /// becomes an alternative to that message (an edit). Nil when the id names no conversation of `userID`'s.
     func addUserMessage(_ content: String, userID: String, to destination: Destination, replacing edited: Message? = nil,
-                        answer: PendingAnswer = .none) async throws -> (Conversation, Message, Message?)? {
-        try await database.write { db -> (Conversation, Message, Message?)? in
+                        answer: PendingAnswer) async throws -> (Conversation, Message, Message)? {
+        try await database.write { db -> (Conversation, Message, Message)? in
             guard let conversation = try Self.conversation(db, userID: userID, destination) else { return nil }
             let parent = edited.map(\.parentID) ?? conversation.currentID
             let message = try Self.insertMessage(db, id: UUID().uuidString.lowercased(), conversationID: conversation.id, parentID: parent,
                                                  role: "user", content: content, kind: "text", status: "complete")
-            let stored: Message?
+            let stored: Message
             switch answer {
-            case .none:
-                stored = nil
             case .text(let id):
                 stored = try Self.insertMessage(db, id: id, conversationID: conversation.id, parentID: message.id, role: "assistant",
                                                 content: "", kind: "text", status: "streaming")
             case .image(let id, let prompt, let maxOpen):
-                guard try Self.openImageJobs(db, userID: userID) < maxOpen else { throw ImageQueueFull(maxOpen: maxOpen) }
-                stored = try Self.insertMessage(db, id: id, conversationID: conversation.id, parentID: message.id, role: "assistant",
-                                                content: prompt, kind: "image", status: "queued")
+                stored = try Self.insertImageMessage(db, id: id, conversationID: conversation.id, parentID: message.id, prompt: prompt,
+                                                     userID: userID, maxOpen: maxOpen)
             }
             return (conversation, message, stored)  // as it was read: what the answer needs of it did not change
         }
@@ -187,15 +183,22 @@ struct ConversationStore: Sendable {
     /// concurrent requests cannot pass the limit together.
     func addImageMessage(id: String, conversationID: String, at placement: Placement, prompt: String, userID: String, maxOpen: Int) async throws -> Message {
         try await database.write { db in
-            guard try Self.openImageJobs(db, userID: userID) < maxOpen else { throw ImageQueueFull(maxOpen: maxOpen) }
             let parent: String?
             switch placement {
             case .end: parent = try Self.conversation(db, id: conversationID)?.currentID
             case .under(let id): parent = id
             }
-            return try Self.insertMessage(db, id: id, conversationID: conversationID, parentID: parent, role: "assistant", content: prompt,
-                                          kind: "image", status: "queued")
+            return try Self.insertImageMessage(db, id: id, conversationID: conversationID, parentID: parent, prompt: prompt,
+                                               userID: userID, maxOpen: maxOpen)
         }
+    }
+
+    /// A queued image message, unless `userID` already has `maxOpen` open (``ImageQueueFull``).
+    private static func insertImageMessage(_ db: Database, id: String, conversationID: String, parentID: String?, prompt: String,
+                                           userID: String, maxOpen: Int) throws -> Message {
+        guard try openImageJobs(db, userID: userID) < maxOpen else { throw ImageQueueFull(maxOpen: maxOpen) }
+        return try insertMessage(db, id: id, conversationID: conversationID, parentID: parentID, role: "assistant", content: prompt,
+                                 kind: "image", status: "queued")
     }
 
     func openImageJobs(userID: String) async throws -> Int {

@@ -63,8 +63,7 @@ enum SearchQuery {
     /// The FTS5 query, and the words to mark in snippets when the query is plain words (each a prefix) and
     /// quoted words or phrases (whole words); nil for other FTS5 syntax, whose snippets FTS5 makes.
     static func fts(_ text: String) throws -> (match: String, marks: SearchSnippet.Marks?) {
-        let folded = text.replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "İ", with: "i")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let folded = SearchSnippet.dotlessI(text).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !folded.isEmpty else { throw FieldError(field: "q", problem: "must not be empty") }
         guard folded.count <= maxCharacters else { throw FieldError(field: "q", problem: "must be at most \(maxCharacters) characters") }
         let words = folded.split(whereSeparator: \.isWhitespace)

@@ -17,8 +17,12 @@ enum SearchSnippet {
     static let wordsAround = (before: 8, after: 16)
 
     static func fold(_ word: some StringProtocol) -> String {
-        word.replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "İ", with: "i")
-            .folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        dotlessI(word).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+
+    /// Turkish ı and İ as i: as the index holds them (gateway migration 0007), where case and diacritics fold by themselves.
+    static func dotlessI(_ text: some StringProtocol) -> String {
+        text.replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "İ", with: "i")
     }
 
     /// `text` cut around the first word `marks` marks, in parts.
