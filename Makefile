@@ -5,9 +5,9 @@ SWIFT ?= swift
 # suites (real processes, a real LLM and sentence encoder on 2 cores) their bounds would measure the
 # machine's load instead.
 TIMING_SUITES := SupervisionTests|GPUTests|aDownPeerFailsFast
-SYSTEM_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv poppler-utils
+SYSTEM_PACKAGES := libsqlite3-dev zlib1g-dev libcurl4-openssl-dev libsystemd-dev pkg-config systemd curl procps python3-venv poppler-utils chromium chromium-driver
 
-.PHONY: deps build run test load-test e2e systemd-test bench soak verify-units clean
+.PHONY: deps build run test web-test load-test e2e systemd-test bench soak verify-units clean
 
 ## deps: install the Debian packages the build and tests need, when missing.
 deps:
@@ -27,9 +27,14 @@ run: build
 test: build
 	$(SWIFT) test --skip '$(TIMING_SUITES)'
 	$(SWIFT) test --skip-build --filter '$(TIMING_SUITES)'
+	scripts/web-test.sh
 	scripts/verify-units.sh
 	scripts/systemd-test.sh
 	scripts/release-load-test.sh
+
+## web-test: the web client in a real headless Chromium against the real stack (screenshots in .build/screenshots).
+web-test: build
+	scripts/web-test.sh
 
 ## load-test: the gateway load tests against a release build of the services.
 load-test: deps

@@ -40,6 +40,7 @@ let package = Package(
         // System libraries (Debian: libsystemd-dev, libcurl4-openssl-dev; libsqlite3-dev comes through GRDB's GRDBSQLite).
         .systemLibrary(name: "CSystemd", path: "Shared/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Shared/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The sentence encoder's arithmetic (Q4 matrix products, attention, LayerNorm, GELU; and its threads' priority), with
         // AVX-512/AVX2 paths picked at run time. Optimized in every configuration: unoptimized it
         // makes one embedding take seconds (Shared/Encoder runs them).
@@ -107,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "MamiGateway",
             dependencies: [
-                "MamiService", "MamiWire", "MamiCore", "MamiHTTP",
+                "MamiService", "MamiWire", "MamiCore", "MamiHTTP", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -126,6 +127,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/gateway",
+            // The web client (plain HTML, CSS and ES modules, no build step), served at `/` (Web/WebRoutes.swift).
+            resources: [.copy("Web/client")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -93,6 +93,12 @@ python3 scripts/bench_report.py --streams "$work/streams.json" "make bench (mami
 cat "$work/streams.md"
 python3 scripts/bench_report.py --update BENCHMARKS.md "$work/streams.md"
 
+# The web client in headless Chromium: shipped bytes, navigation to a painted conversation (and to a
+# 10 000-message one), an image_progress event to the bar's new width.
+MAMI_BIN="$bin" .venv/bin/python Benchmarks/web/web_bench.py "make bench (Benchmarks/web/web_bench.py)" > "$work/web.md"
+cat "$work/web.md"
+python3 scripts/bench_report.py --update BENCHMARKS.md "$work/web.md"
+
 # A real engine: llama.cpp's server with the demonstration model, called directly and through the gateway, at 1 and 4 streams.
 engine_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 engine_options="--greedy --parallel 4 --ctx 4096"

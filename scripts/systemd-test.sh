@@ -60,6 +60,7 @@ unshare --pid --fork --kill-child --mount --mount-proc --propagation private sh 
     mount -t tmpfs tmpfs /run; mkdir -p /run/systemd/system $inbin; cp $units/* /run/systemd/system/
     cp $bin/mami-memory $bin/mami-image-worker $bin/mami-gateway $bin/mamictl $inbin/
     mount -t tmpfs tmpfs /usr/local/share; mkdir -p /usr/local/share/mami; cp $model /usr/local/share/mami/e5-small-q4.bin
+    cp -r $PWD/Services/gateway/Web/client /usr/local/share/mami/web
     mount -t tmpfs tmpfs /tmp; mount -t tmpfs tmpfs /var/tmp; mount -t tmpfs tmpfs /var/lib
     exec /lib/systemd/systemd --system --unit=mami.target --log-target=console --show-status=no" > "$work/console.log" 2>&1 &
 unshare_pid=$!
@@ -83,6 +84,10 @@ for service in memory image-worker gateway; do
     inside "$inbin/mamictl" call --runtime-dir /run/mami --timeout-ms 2000 "$service" sys.health > /dev/null || fail "mami-$service active but not answering"
 done
 pass "all three services active after READY=1 and answering at once"
+
+# The web client, from where the unit says it is installed.
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ] || fail "the web client's page is not served"
+pass "the web client's page is served from /usr/local/share/mami/web"
 
 # A user and a conversation, to chat through everything below.
 api="http://127.0.0.1:$port/api/v1"

@@ -27,6 +27,7 @@ import MamiCore
 /// | `MAMI_IMAGE_JOBS_PER_USER` | 10 (image jobs a user may have queued or drawing at once) |
 /// | `MAMI_MAX_BODY_BYTES` | 1048576 |
 /// | `MAMI_WS_HEARTBEAT_S` | 15 (WebSocket heartbeat; the token is re-checked at each) |
+/// | `MAMI_WEB_DIR` | the web client shipped beside the executable (`mami_MamiGateway.resources/client`) |
 struct GatewayConfiguration: Sendable {
     var httpHost: String
     var httpPort: Int
@@ -52,6 +53,7 @@ struct GatewayConfiguration: Sendable {
     var imageJobsPerUser: Int
     var maxBodyBytes: Int
     var webSocketHeartbeat: Duration
+    var webDirectory: String
 
     static let defaultSystemPrompt = "You are Mami, a helpful assistant. Use what you remember about the person when it helps."
 
@@ -79,6 +81,7 @@ struct GatewayConfiguration: Sendable {
         imageJobsPerUser = try source.int("MAMI_IMAGE_JOBS_PER_USER", default: 10, in: 1...100_000)
         maxBodyBytes = try source.int("MAMI_MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
         webSocketHeartbeat = .seconds(try source.int("MAMI_WS_HEARTBEAT_S", default: 15, in: 1...3600))
+        webDirectory = source.string("MAMI_WEB_DIR") ?? WebAssets.defaultDirectory()
     }
 
     static func parseAddress(_ text: String) throws -> (String, Int) {

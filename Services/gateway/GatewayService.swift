@@ -37,6 +37,7 @@ enum GatewayService {
         let configuration = parts.configuration
         let environment = parts.environment
         let router = Router(context: GatewayContext.self)
+        router.add(middleware: SecurityHeaders())
         router.add(middleware: ErrorMiddleware())
         parts.addRoutes(to: router)
         let session = WebSocketSession(authenticator: parts.authenticator, fanout: parts.fanout, logger: environment.logger,
@@ -80,6 +81,7 @@ struct GatewayParts: Sendable {
     var mode: OperatingMode
     var registry: PrometheusCollectorRegistry
     var workerEvents: WorkerEvents
+    var web: WebRoutes
 
     static func make(_ environment: ServiceEnvironment, _ configuration: GatewayConfiguration) async throws -> GatewayParts {
         let registry = PrometheusCollectorRegistry()
@@ -103,6 +105,7 @@ struct GatewayParts: Sendable {
             generations: Generations(), events: fanout,
             titles: TitleWriter(llm: llm, store: conversations, events: fanout, timeout: configuration.titleTimeout, logger: environment.logger),
             logger: environment.logger)
+        let web = WebRoutes(assets: loadWebClient(configuration.webDirectory, logger: environment.logger), missingDirectory: configuration.webDirectory)
         let interrupted = try await conversations.failInterruptedAnswers()
         if interrupted > 0 { environment.logger.notice("answers interrupted by the last stop marked failed", metadata: ["count": "\(interrupted)"]) }
         return GatewayParts(
@@ -111,7 +114,23 @@ struct GatewayParts: Sendable {
             images: ImageRequester(store: conversations, worker: worker, mode: mode, maxOpenJobs: configuration.imageJobsPerUser,
                                    logger: environment.logger),
             memory: memory, worker: worker, fanout: fanout, mode: mode, registry: registry,
-            workerEvents: WorkerEvents(client: environment.client(of: .imageWorker), store: conversations, fanout: fanout, logger: environment.logger))
+            workerEvents: WorkerEvents(client: environment.client(of: .imageWorker), store: conversations, fanout: fanout, logger: environment.logger),
+            web: web)
+    }
+
+    /// The web client's files; without them the API still serves and `/` says what is missing.
+    static func loadWebClient(_ directory: String, logger: Logger) -> WebAssets? {
+        do {
+            let assets = try WebAssets(directory: directory)
+            guard assets["index.html"] != nil else { throw CocoaError(.fileReadNoSuchFile) }
+            let shipped = assets.scriptAndStyleBytes
+            logger.info("web client loaded", metadata: ["directory": "\(directory)", "script_and_style_bytes": "\(shipped.plain)",
+                                                        "gzipped": "\(shipped.gzipped)"])
+            return assets
+        } catch {
+            logger.warning("no web client: its files are not at the directory (MAMI_WEB_DIR)", metadata: ["directory": "\(directory)"])
+            return nil
+        }
     }
 
     var healthEndpoint: HealthEndpoint {
@@ -124,6 +143,7 @@ struct GatewayParts: Sendable {
         let limit = configuration.maxBodyBytes
         let health = healthEndpoint
         router.get("/health") { _, _ in await health.respond() }
+        web.add(to: router)
         let admin = AdminRoutes(authenticator: authenticator, mode: mode, memory: memory, worker: worker, fanout: fanout, registry: registry, bodyLimit: limit)
         admin.addMetrics(to: router)
         let api = router.group("/api/v1")

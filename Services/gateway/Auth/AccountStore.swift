@@ -133,6 +133,15 @@ struct AccountStore: Sendable {
         }
     }
 
+    /// A new password hash; every refresh family of the user is revoked (their sessions end).
+    func setPassword(userID: String, hash: String) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, userID])
+            let families = try String.fetchAll(db, sql: "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ? AND revoked_at IS NULL", arguments: [userID])
+            for family in families { try Self.revoke(db, family: family, reason: "password changed") }
+        }
+    }
+
     static func revoke(_ db: Database, family: String, reason: String) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO revoked_families (family_id, revoked_at, reason) VALUES (?, ?, ?)", arguments: [family, now(), reason])
         try db.execute(sql: "UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE family_id = ?", arguments: [now(), family])

@@ -3,8 +3,9 @@ import Hummingbird
 import MamiCore
 
 /// `/api/v1/auth/*` and `/api/v1/keys` (G6): register, login, refresh (rotating),
-/// logout (revoking), me; API keys. Login and register are rate-limited per IP
-/// and per account; an unknown user and a wrong password get the same answer.
+/// logout (revoking), me, a password change; API keys. Login and register are rate-limited per IP
+/// and per account; an unknown user and a wrong password get the same answer. A browser's refresh
+/// token travels in a cookie instead of the body (``BrowserSession``).
 struct AuthRoutes: Sendable {
     var accounts: AccountStore
     var tokens: AccessTokens
@@ -20,6 +21,7 @@ struct AuthRoutes: Sendable {
         group.post("/auth/login") { request, context in try await login(request, context) }
         group.post("/auth/refresh") { request, _ in try await refresh(request) }
         group.post("/auth/logout") { request, _ in try await logout(request) }
+        group.post("/auth/password") { request, context in try await changePassword(request, context) }
         group.get("/auth/me") { request, _ in JSONResponse.make(try await authenticator.principal(request).user.json) }
         group.post("/keys") { request, _ in try await createKey(request) }
         group.get("/keys") { request, _ in
@@ -51,7 +53,7 @@ struct AuthRoutes: Sendable {
             throw APIError(.conflict, "username_taken", "that username is taken")
         }
         context.logger.info("user registered", metadata: ["user": "\(user.id)"])
-        return JSONResponse.make(try await session(for: user), status: .created)
+        return answer(try await session(for: user), to: request, status: .created)
     }
 
     func login(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -62,7 +64,23 @@ struct AuthRoutes: Sendable {
             throw Self.invalidLogin
         }
         guard try await hasher.verify(password, hash: hash) else { throw Self.invalidLogin }
-        return JSONResponse.make(try await session(for: user))
+        return answer(try await session(for: user), to: request)
+    }
+
+    /// The token pair as JSON; for a browser session the refresh token goes into the cookie instead.
+    private func answer(_ pair: JSONValue, to request: Request, status: HTTPResponse.Status = .ok) -> Response {
+        guard BrowserSession.requested(request), var body = pair.objectValue, let refresh = body.removeValue(forKey: "refresh_token")?.stringValue else {
+            return JSONResponse.make(pair, status: status)
+        }
+        var response = JSONResponse.make(.object(body), status: status)
+        response.headers[.setCookie] = BrowserSession.setCookie(refresh, lifetime: accounts.refreshLifetime, request: request)
+        return response
+    }
+
+    /// The refresh token a refresh or logout presents: the cookie's for a browser session, else the body's.
+    private func presentedRefresh(_ request: Request) async throws -> String {
+        if BrowserSession.requested(request) { return try BrowserSession.refreshToken(request) }
+        return try await JSONResponse.object(request, limit: bodyLimit).requireString("refresh_token")
     }
 
     /// A new session: an access token and the first refresh token of a new family.
@@ -80,11 +98,11 @@ struct AuthRoutes: Sendable {
     }
 
     func refresh(_ request: Request) async throws -> Response {
-        let token = try await JSONResponse.object(request, limit: bodyLimit).requireString("refresh_token")
+        let token = try await presentedRefresh(request)
         switch try await accounts.rotate(token) {
         case .success(let (userID, refresh)):
             guard let user = try await accounts.user(id: userID) else { throw APIError.unauthorized }
-            return JSONResponse.make(try await tokenPair(for: user, refresh: refresh))
+            return answer(try await tokenPair(for: user, refresh: refresh), to: request)
         case .failure(.reused):
             throw APIError(.unauthorized, "token_reused", "this refresh token was already used; the session is revoked")
         case .failure:
@@ -93,9 +111,29 @@ struct AuthRoutes: Sendable {
     }
 
     func logout(_ request: Request) async throws -> Response {
-        let token = try await JSONResponse.object(request, limit: bodyLimit).requireString("refresh_token")
+        let token = try await presentedRefresh(request)
         guard try await accounts.revokeFamily(of: token) else { throw APIError(.unauthorized, "invalid_refresh_token", "unknown refresh token") }
-        return Response(status: .noContent)
+        var response = Response(status: .noContent)
+        if BrowserSession.requested(request) { response.headers[.setCookie] = BrowserSession.clearCookie(request: request) }
+        return response
+    }
+
+    /// `{current_password, new_password}`: every session of the person ends (their API keys stay) and a new
+    /// one begins, answered as a login.
+    func changePassword(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let user = try await authenticator.principal(request).user
+        if BrowserSession.requested(request) { try BrowserSession.checkOrigin(request) }
+        let body = try await JSONResponse.object(request, limit: bodyLimit)
+        let current = try body.requireString("current_password")
+        let new = try body.requireString("new_password")
+        guard (8...256).contains(new.count) else { throw FieldError(field: "new_password", problem: "must be 8 to 256 characters") }
+        try limiter.admit(["password-ip:\(context.clientIP)", "account:\(user.username.lowercased())"])
+        guard let (_, hash) = try await accounts.credentials(username: user.username), try await hasher.verify(current, hash: hash) else {
+            throw APIError(.forbidden, "wrong_password", "the current password is wrong")
+        }
+        try await accounts.setPassword(userID: user.id, hash: try await hasher.hash(new))
+        context.logger.info("password changed", metadata: ["user": "\(user.id)"])
+        return answer(try await session(for: user), to: request)
     }
 
     func createKey(_ request: Request) async throws -> Response {

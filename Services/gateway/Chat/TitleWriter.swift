@@ -27,12 +27,23 @@ struct TitleWriter: Sendable {
     func propose(_ turn: ChatTurn) {
         Task {
             guard let title = await ask(turn.userMessage.content, model: turn.model) else { return }
-            do {
-                guard let named = try await store.proposeTitle(title, conversationID: turn.conversation.id) else { return }
-                events.publish(["type": "conversation_updated", "conversation": named.json], to: turn.user.id)
-            } catch {
-                logger.notice("the proposed title could not be stored", metadata: ["conversation": "\(turn.conversation.id)", "error": "\(error)"])
-            }
+            await store(title, for: turn)
+        }
+    }
+
+    /// A conversation that begins with a drawing request is named after what it asks for (the model has
+    /// just written its prompt; it is not asked again).
+    func name(_ turn: ChatTurn, afterDrawing words: String) async {
+        guard Self.wanted(turn), let title = Self.clean(words) else { return }
+        await store(title, for: turn)
+    }
+
+    private func store(_ title: String, for turn: ChatTurn) async {
+        do {
+            guard let named = try await store.proposeTitle(title, conversationID: turn.conversation.id) else { return }
+            events.publish(["type": "conversation_updated", "conversation": named.json], to: turn.user.id)
+        } catch {
+            logger.notice("the proposed title could not be stored", metadata: ["conversation": "\(turn.conversation.id)", "error": "\(error)"])
         }
     }
 

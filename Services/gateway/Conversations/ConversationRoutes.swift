@@ -1,7 +1,7 @@
 import Hummingbird
 import MamiCore
 
-/// `/api/v1/conversations…`: create, list (cursor), rename, delete; the branch shown, newest first (cursor),
+/// `/api/v1/conversations…`: create, list (cursor), read one, rename, delete; the branch shown, newest first (cursor),
 /// each message with its alternatives; `PUT …/path` shows another branch.
 /// Another user's conversation answers 404, as an absent one does.
 struct ConversationRoutes: Sendable {
@@ -25,6 +25,11 @@ struct ConversationRoutes: Sendable {
                                                       pinned: try Self.flag(query["pinned"], "pinned"))
             let items = try await store.list(userID: user.id, filter: filter, before: page.cursor, limit: page.limit)
             return JSONResponse.make(page.json(items.map(\.json), last: items.last?.seq, count: items.count))
+        }
+        group.get("/conversations/:id") { request, context in
+            let user = try await authenticator.principal(request).user
+            guard let conversation = try await store.conversation(id: try Self.id(context), userID: user.id) else { throw APIError.notFound("conversation") }
+            return JSONResponse.make(conversation.json)
         }
         group.patch("/conversations/:id") { request, context in
             let user = try await authenticator.principal(request).user

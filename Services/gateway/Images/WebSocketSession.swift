@@ -6,8 +6,9 @@ import NIOCore
 import NIOWebSocket
 
 /// One `/api/v1/ws` connection (G5): the first message must be
-/// `{"type":"auth","token":"…"}` within 5 s (tokens never in the URL); then the
-/// socket receives its owner's `image_progress` events and a heartbeat every
+/// `{"type":"auth","token":"…","since":"<event_id>"?}` within 5 s (tokens never in the URL); then the
+/// socket receives `ready` (`resumed`: whether the events after `since` follow, else the client reads
+/// its state again from the API), its owner's events (each with an `event_id`) and a heartbeat every
 /// 15 s (`MAMI_WS_HEARTBEAT_S`). It is closed with 4001 when authentication fails, 4002 when the token
 /// expires, 4003 when the session is revoked.
 struct WebSocketSession: Sendable {
@@ -32,11 +33,12 @@ struct WebSocketSession: Sendable {
         }
         let first = try await messages.next()
         timer.cancel()
-        guard let principal = await authenticate(first) else {
+        guard let (principal, since) = await authenticate(first) else {
             return try await close(outbound, .authenticationFailed, "authenticate first with {\"type\":\"auth\",\"token\":…}")
         }
-        try await send(["type": "ready", "user_id": .string(principal.user.id)], outbound)
-        let (events, cancel) = fanout.open(owner: principal.user.id)
+        let (events, cancel, missed) = fanout.open(owner: principal.user.id, after: since)
+        try await send(["type": "ready", "user_id": .string(principal.user.id), "resumed": .bool(missed != nil)], outbound)
+        for event in missed ?? [] { try await send(event, outbound) }
         let forwarder = Task { try await forward(events, to: outbound, principal: principal) }
         defer {
             cancel()
@@ -46,10 +48,10 @@ struct WebSocketSession: Sendable {
         while try await messages.next() != nil {}
     }
 
-    private func authenticate(_ message: WebSocketMessage?) async -> Principal? {
+    private func authenticate(_ message: WebSocketMessage?) async -> (Principal, since: String?)? {
         guard case .text(let text)? = message, let json = try? JSONValue(parsing: text), json["type"] == "auth",
-              let token = json["token"]?.stringValue else { return nil }
-        return try? await authenticator.principal(token: token)
+              let token = json["token"]?.stringValue, let principal = try? await authenticator.principal(token: token) else { return nil }
+        return (principal, json["since"]?.stringValue)
     }
 
     /// Events and heartbeats; when the principal stops being valid, closes the socket with the reason.
@@ -72,11 +74,10 @@ struct WebSocketSession: Sendable {
         try await outbound.write(.text(String(decoding: value.serialized(), as: UTF8.self)))
     }
 
+    /// The closing handshake with `code` (the writer's own close: a raw close frame would make the
+    /// framework send a second one, and browsers would report 1006 instead of the code).
     private func close(_ outbound: WebSocketOutboundWriter, _ code: CloseCode, _ reason: String) async throws {
-        var buffer = ByteBuffer()
-        buffer.writeInteger(code.rawValue)
-        buffer.writeString(reason)
-        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer)))
+        try await outbound.close(.unknown(code.rawValue), reason: reason)
         logger.info("websocket closed", metadata: ["code": "\(code.rawValue)"])
     }
 }

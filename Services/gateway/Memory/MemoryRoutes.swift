@@ -14,5 +14,10 @@ struct MemoryRoutes: Sendable {
             try await calls.forward("memory.search", request, fields: ["query", "k", "scope", "conversation_id"])
         }
         group.delete("/memories/:id") { request, context in try await calls.delete("memory.delete", request, context) }
+        // Forget everything: every memory and document of the caller (`{"memories": N}` removed).
+        group.delete("/memories") { request, _ in
+            let user = try await calls.authenticator.principal(request).user
+            return JSONResponse.make(try await calls.memory.call("memory.forget_owner", params: ["owner": .string(user.id)], timeout: .seconds(30)))
+        }
     }
 }
