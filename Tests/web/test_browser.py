@@ -273,7 +273,7 @@ class MemoriesAndAdministration(BrowserTestCase):
         item = person.wait(lambda: person.visible("#memory-list li[data-memory-id]"), "the remembered fact", within=30)
         self.assertIn("Izmir", item.find_element("css selector", ".memory-text").text)
         self.assertTrue(item.find_element("css selector", ".memory-origin").text)
-        person.screenshot("memories-desktop-light", theme="light")
+        person.screenshot("memories-from-chat-desktop-light", theme="light")
         item.find_element("css selector", "[data-action=delete]").click()
         ok = person.visible("dialog#confirm button[value=ok]")
         if ok:
@@ -348,8 +348,9 @@ class EveryScreen(BrowserTestCase):
         browser = self.browser()
         browser.open("#/")
         browser.find("#auth-form")
-        for theme in ("light", "dark"):
-            browser.screenshot(f"signin-desktop-{theme}", theme=theme)
+        for size_name, size in (("phone", PHONE), ("desktop", (1280, 860))):
+            for theme in ("light", "dark"):
+                browser.screenshot(f"signin-{size_name}-{theme}", theme=theme, size=size)
         browser.sign_up("admin")
         send(browser, "Three teas to try:\n\n1. **Darjeeling**, light and flowery\n2. **Assam**, strong, with milk\n"
                       "3. *Rize* tea from the Black Sea\n\n```\nsteep 3 minutes at 90 °C\n```")
@@ -364,6 +365,11 @@ class EveryScreen(BrowserTestCase):
         browser.screenshot("chat-markdown-desktop-dark", theme="dark")
         send(browser, "draw a teapot on a windowsill")
         self.wait_status(browser, "succeeded")
+        token = self.stack.request("POST", "/api/v1/auth/login", {"username": "admin", "password": "correct horse battery"}).json()["access_token"]
+        for text in ("The person drinks their tea without sugar", "The person's cat is called Pamuk"):
+            self.assertEqual(self.stack.api("POST", "/memories", {"text": text}, token=token)[0], 201)
+        status, _ = self.stack.api("POST", "/documents", {"title": "Tea notes", "text": "Darjeeling is picked in spring. " * 20}, token=token)
+        self.assertEqual(status, 202)
         screens = {"chat": "#messages", "memories": "#memory-list", "documents": "#document-list", "settings": "#key-list", "admin": "#admin-health"}
         conversation = browser.driver.current_url.split("#")[1]
         for size_name, size in (("desktop", (1280, 860)), ("phone", PHONE)):
