@@ -379,6 +379,11 @@ class EveryScreen(BrowserTestCase):
                 browser.find(ready) if size_name == "desktop" else browser.wait(lambda: browser.all(ready), ready)
                 for theme in ("light", "dark"):
                     browser.screenshot(f"{screen}-{size_name}-{theme}", theme=theme)
+        # Counts agree with their nouns (plural rules): the one document has one passage.
+        browser.open("#/documents")
+        browser.wait(lambda: "1 passage" in (browser.visible("#document-list li[data-document-id]") or browser.find("#document-list")).text,
+                     "the document's one passage")
+        self.assertNotIn("1 passages", browser.find("#document-list").text)
         # Every control has an accessible name.
         browser.driver.set_window_size(1280, 860)
         for screen, ready in screens.items():

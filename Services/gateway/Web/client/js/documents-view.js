@@ -78,6 +78,6 @@ function documentItem(doc) {
     h('div', {class: 'item-main'},
       h('p', {class: 'document-title'}, doc.title),
       h('p', {class: 'item-meta'}, h('span', {class: 'document-status', dataset: {status: doc.status}}, progress),
-        when ? ` · ${when}` : '', doc.chunks ? ` · ${t('documents.chunks', {n: formatNumber(doc.chunks)})}` : '')),
+        when ? ` · ${when}` : '', doc.chunks ? ` · ${t('documents.chunks', {n: formatNumber(doc.chunks), count: doc.chunks})}` : '')),
     iconButton('trash', t('documents.delete', {title: doc.title}), {'data-action': 'delete'}));
 }

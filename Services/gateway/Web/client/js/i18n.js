@@ -48,15 +48,21 @@ export function onLanguageChange(fn) {
   return () => listeners.delete(fn);
 }
 
-/** The text of `key` in the current language, `{name}` placeholders filled from `params`. */
+/**
+ * The text of `key` in the current language, `{name}` placeholders filled from `params`; a text with
+ * plural forms (`{one, other}`) is chosen by `params.count` under the language's plural rules.
+ */
 export function t(key, params) {
-  const text = lookup(TEXTS[current], key) ?? lookup(TEXTS.en, key) ?? key;
+  const text = lookup(TEXTS[current], key, params) ?? lookup(TEXTS.en, key, params) ?? key;
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
-function lookup(texts, key) {
-  const found = key.split('.').reduce((node, part) => (node && typeof node === 'object' ? node[part] : undefined), texts);
+function lookup(texts, key, params) {
+  let found = key.split('.').reduce((node, part) => (node && typeof node === 'object' ? node[part] : undefined), texts);
+  if (found && typeof found === 'object' && typeof found.other === 'string') {
+    found = found[formatter('PluralRules', {}).select(Number(params && params.count) || 0)] ?? found.other;
+  }
   return typeof found === 'string' ? found : undefined;
 }
 

@@ -56,7 +56,7 @@ const en = {
   documents: {
     title: 'Documents', lead: 'Mami answers from these files and names them as sources. Text, Markdown, HTML or PDF.',
     list: 'Documents', choose: 'File', upload: 'Upload', uploading: 'Uploading…', uploaded: '“{title}” was uploaded.',
-    empty: 'No documents yet.', ready: 'Ready', pending: 'Reading… {done} of {total}', chunks: '{n} passages',
+    empty: 'No documents yet.', ready: 'Ready', pending: 'Reading… {done} of {total}', chunks: {one: '{n} passage', other: '{n} passages'},
     delete: 'Delete “{title}”', deleted: 'Deleted.', confirmDelete: 'Delete “{title}”?',
   },
   settings: {title: 'Settings'},
