@@ -25,6 +25,7 @@ STACK_SOAK_BEGIN, STACK_SOAK_END = "<!-- stack-soak:begin -->", "<!-- stack-soak
 STREAMS_BEGIN, STREAMS_END = "<!-- streams:begin -->", "<!-- streams:end -->"
 ENGINE_BEGIN, ENGINE_END = "<!-- engine:begin -->", "<!-- engine:end -->"
 RECALL_BEGIN, RECALL_END = "<!-- recall:begin -->", "<!-- recall:end -->"
+WEB_BEGIN, WEB_END = "<!-- web:begin -->", "<!-- web:end -->"  # printed by Benchmarks/web/web_bench.py
 TARGET_NAMES = {"simulator_direct": "simulator directly (`/api/chat`)", "mami_openai": "Mami, OpenAI surface",
                 "mami_native_sse": "Mami, native SSE", "engine_direct": "llama.cpp directly"}
 
@@ -413,7 +414,7 @@ def section(path, command):
 def update(path, section_path):
     new = open(section_path).read().strip() + "\n"
     text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nFigures measured on this project's machine class; each section names the command that produced it.\n\n"
-    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END), (STREAMS_BEGIN, STREAMS_END), (ENGINE_BEGIN, ENGINE_END), (RECALL_BEGIN, RECALL_END)] if new.startswith(b)), (BEGIN, END))
+    begin, end = next(((b, e) for b, e in [(MEMORY_BEGIN, MEMORY_END), (SOAK_BEGIN, SOAK_END), (IMAGE_BEGIN, IMAGE_END), (GATEWAY_BEGIN, GATEWAY_END), (STACK_SOAK_BEGIN, STACK_SOAK_END), (STREAMS_BEGIN, STREAMS_END), (ENGINE_BEGIN, ENGINE_END), (RECALL_BEGIN, RECALL_END), (WEB_BEGIN, WEB_END)] if new.startswith(b)), (BEGIN, END))
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         tail = rest.split(end, 1)[1]

@@ -149,7 +149,7 @@ def section(command, plain, zipped, view, large, delays):
         return "met" if value <= target else "**not met**"
 
     lines = [
-        "## Web client", "",
+        "<!-- web:begin -->", "## Web client", "",
         f"Command: `{command}`. Headless Chromium (Debian's chromium, Selenium) against the release build on loopback,",
         "2 cores; times from the page's own clock (zero = navigation start), taken at the animation frame after the change.", "",
         "| figure | value | target |", "|---|---|---|",
@@ -162,7 +162,7 @@ def section(command, plain, zipped, view, large, delays):
                      f"(n = {len(delays)}) | ≤ 50 ms: {met(statistics.median(delays), 50)} |")
     else:
         lines.append("| `image_progress` received → bar at its new width | no sample | ≤ 50 ms |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + ["<!-- web:end -->"]) + "\n"
 
 
 if __name__ == "__main__":
