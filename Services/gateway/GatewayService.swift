@@ -105,7 +105,8 @@ struct GatewayParts: Sendable {
             generations: Generations(), events: fanout,
             titles: TitleWriter(llm: llm, store: conversations, events: fanout, timeout: configuration.titleTimeout, logger: environment.logger),
             logger: environment.logger)
-        let web = WebRoutes(assets: loadWebClient(configuration.webDirectory, logger: environment.logger), missingDirectory: configuration.webDirectory)
+        let web = WebRoutes(assets: await loadWebClient(configuration.webDirectory, logger: environment.logger),
+                            missingDirectory: configuration.webDirectory)
         let interrupted = try await conversations.failInterruptedAnswers()
         if interrupted > 0 { environment.logger.notice("answers interrupted by the last stop marked failed", metadata: ["count": "\(interrupted)"]) }
         return GatewayParts(
@@ -118,17 +119,19 @@ struct GatewayParts: Sendable {
             web: web)
     }
 
-    /// The web client's files; without them the API still serves and `/` says what is missing.
-    static func loadWebClient(_ directory: String, logger: Logger) -> WebAssets? {
+    /// The web client's files (read and compressed off the cooperative pool); without them the API still
+    /// serves and `/` says what is missing.
+    static func loadWebClient(_ directory: String, logger: Logger) async -> WebAssets? {
         do {
-            let assets = try WebAssets(directory: directory)
+            let assets = try await blocking { try WebAssets(directory: directory) }
             guard assets["index.html"] != nil else { throw CocoaError(.fileReadNoSuchFile) }
             let shipped = assets.scriptAndStyleBytes
             logger.info("web client loaded", metadata: ["directory": "\(directory)", "script_and_style_bytes": "\(shipped.plain)",
                                                         "gzipped": "\(shipped.gzipped)"])
             return assets
         } catch {
-            logger.warning("no web client: its files are not at the directory (MAMI_WEB_DIR)", metadata: ["directory": "\(directory)"])
+            logger.warning("no web client: its files are not at the directory (MAMI_WEB_DIR)",
+                           metadata: ["directory": "\(directory)", "error": "\(error)"])
             return nil
         }
     }

@@ -33,8 +33,9 @@ def encoder_model():
 
 
 class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
+    def __init__(self, status, header_list, body):
+        self.status, self.header_list, self.body = status, header_list, body
+        self.headers = {key.lower(): value for key, value in header_list}
 
     def json(self):
         return json.loads(self.body) if self.body else None
@@ -127,8 +128,7 @@ class Stack:
             all_headers["Authorization"] = f"Bearer {token}"
         connection.request(method, path, body=payload, headers=all_headers)
         answer = connection.getresponse()
-        response = Response(answer.status, {key.lower(): value for key, value in answer.getheaders()}, answer.read())
-        response.header_list = answer.getheaders()
+        response = Response(answer.status, answer.getheaders(), answer.read())
         connection.close()
         return response
 

@@ -1,5 +1,6 @@
 """The web client as HTTP serves it, and the browser's cookie session, against the real gateway."""
 import asyncio
+import concurrent.futures
 import gzip
 import json
 import time
@@ -132,6 +133,44 @@ class WebClientServing(unittest.TestCase):
         self.assertEqual(self.stack.api("GET", "/memories", token=ayla["access_token"])[1]["items"], [])
         self.assertEqual(len(self.stack.api("GET", "/memories", token=baran["access_token"])[1]["items"]), 1)
 
+
+    def test_pages_and_browser_sessions_hold_with_many_browsers_at_once(self):
+        tag = self.stack.get("/assets/js/main.js").header("ETag")
+        script = self.stack.get("/assets/js/main.js").body
+
+        def browser(index):
+            # One browser's visit: the page and its files, a cookie session rotated three times, its
+            # conversation read by id, everything forgotten, a logout.
+            own = {**COOKIE, "Origin": self.stack.base}
+            assert self.stack.get("/").status == 200
+            assert self.stack.get("/assets/js/main.js", headers={"If-None-Match": tag}).status == 304
+            assert gzip.decompress(self.stack.get("/assets/js/main.js", headers={"Accept-Encoding": "gzip"}).body) == script
+            login = self.stack.request("POST", "/api/v1/auth/register", {"username": f"many{index}", "password": "correct horse battery"}, headers=own)
+            assert login.status == 201, login.body
+            cookie, token = cookie_value(login).split(";")[0], login.json()["access_token"]
+            for _ in range(3):
+                refreshed = self.stack.request("POST", "/api/v1/auth/refresh", {}, headers={**own, "Cookie": cookie})
+                assert refreshed.status == 200, refreshed.body
+                cookie, token = cookie_value(refreshed).split(";")[0], refreshed.json()["access_token"]
+            status, conversation = self.stack.api("POST", "/conversations", {"title": f"visit {index}"}, token=token)
+            assert status == 201
+            assert self.stack.api("GET", f"/conversations/{conversation['id']}", token=token)[1]["title"] == f"visit {index}"
+            assert self.stack.api("DELETE", "/memories", token=token) == (200, {"memories": 0})
+            assert self.stack.request("POST", "/api/v1/auth/logout", {}, headers={**own, "Cookie": cookie}).status == 204
+            return index
+
+        with concurrent.futures.ThreadPoolExecutor(24) as pool:
+            self.assertEqual(sorted(pool.map(browser, range(48))), list(range(48)))
+
+    def test_a_conversation_that_begins_with_a_drawing_is_titled_after_it(self):
+        token = self.stack.register("yesim")["access_token"]
+        _, conversation = self.stack.api("POST", "/conversations", {}, token=token)
+        status, _ = self.stack.api("POST", f"/conversations/{conversation['id']}/messages", {"content": "draw a kite over the sea"}, token=token)
+        self.assertEqual(status, 202)
+        deadline = time.monotonic() + 10
+        while self.stack.api("GET", f"/conversations/{conversation['id']}", token=token)[1]["title"] != "draw a kite over the sea":
+            self.assertLess(time.monotonic(), deadline, "the conversation was not titled after the drawing")
+            time.sleep(0.05)
 
     def test_a_socket_that_comes_back_gets_the_events_it_missed(self):
         session = self.stack.register("vedat")

@@ -12,6 +12,8 @@ enum BrowserSession {
     static let header = HTTPField.Name("X-Mami-Session")!
     static let cookieName = "mami_refresh"
     static let path = "/api/v1/auth"
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 
     /// Whether the caller asked for the cookie session.
     static func requested(_ request: Request) -> Bool {
@@ -30,7 +32,7 @@ enum BrowserSession {
     /// `Origin` (sent by browsers on every POST) must name the host the request was made to.
     static func checkOrigin(_ request: Request) throws {
         guard let origin = request.headers[.origin] else { return }
-        let host = request.headers[HTTPField.Name("X-Forwarded-Host")!] ?? request.head.authority ?? ""
+        let host = request.headers[forwardedHost] ?? request.head.authority ?? ""
         guard let url = URL(string: origin), let originHost = url.host, !host.isEmpty,
               hostAndPort(originHost, url.port, scheme: url.scheme) == normalized(host, scheme: url.scheme) else {
             throw APIError(.forbidden, "cross_origin", "session calls are accepted from this site's own pages only")
@@ -48,7 +50,7 @@ enum BrowserSession {
     }
 
     private static func attributes(_ pair: String, maxAge: Int, request: Request) -> String {
-        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https" || request.head.scheme == "https"
+        let secure = request.headers[forwardedProto]?.lowercased() == "https" || request.head.scheme == "https"
         return pair + "; Path=\(path); Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 

@@ -66,7 +66,7 @@ struct ChatRoutes: Sendable {
         case .image:
             let prompt = await prompter.prompt(for: stored.content, model: turn.model)
             let (message, job) = try await images.submit(stored, user: user, prompt: prompt, params: [:])
-            await pipeline.titles.name(turn, afterDrawing: content)
+            pipeline.titles.name(turn, afterDrawing: content)
             return streamed ? SSE.single("image", ImageRequester.accepted(message, job)) : ImageRequester.response(message, job)
         case .degraded:
             return await degraded(turn, streamed: streamed)

@@ -32,10 +32,10 @@ struct TitleWriter: Sendable {
     }
 
     /// A conversation that begins with a drawing request is named after what it asks for (the model has
-    /// just written its prompt; it is not asked again).
-    func name(_ turn: ChatTurn, afterDrawing words: String) async {
+    /// just written its prompt; it is not asked again), in a task of its own, off the request's path.
+    func name(_ turn: ChatTurn, afterDrawing words: String) {
         guard Self.wanted(turn), let title = Self.clean(words) else { return }
-        await store(title, for: turn)
+        Task { await store(title, for: turn) }
     }
 
     private func store(_ title: String, for turn: ChatTurn) async {
